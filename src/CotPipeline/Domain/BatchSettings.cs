@@ -1,0 +1,56 @@
+using CotPipeline.Options;
+
+namespace CotPipeline.Domain;
+
+/// <summary>
+/// The settings a batch runs with, snapshotted when it starts: changing the configuration later never
+/// changes a running batch. Stored in the Batches table and as <c>batches/{batchId}/settings.json</c>.
+/// </summary>
+public sealed record BatchSettings(
+    IReadOnlyList<RubricCriterion> Rubric,
+    LoopSettings Loop,
+    int MinSteps,
+    int MaxSteps,
+    int MaxRationaleChars,
+    string PromptVersion,
+    string Model)
+{
+    /// <summary>Snapshots the current configuration.</summary>
+    public static BatchSettings From(RubricOptions rubric, PipelineOptions pipeline, string model) => new(
+        rubric.Criteria.Select(Copy).ToList(),
+        LoopSettings.From(pipeline),
+        pipeline.MinSteps,
+        pipeline.MaxSteps,
+        pipeline.MaxRationaleChars,
+        pipeline.PromptVersion,
+        model);
+
+    private static RubricCriterion Copy(RubricCriterion c) => new()
+    {
+        Id = c.Id,
+        Name = c.Name,
+        Description = c.Description,
+        ScaleMin = c.ScaleMin,
+        ScaleMax = c.ScaleMax,
+        Anchors = new(c.Anchors),
+        AcceptThreshold = c.AcceptThreshold,
+        SafetyCritical = c.SafetyCritical,
+        VetoLevel = c.VetoLevel,
+    };
+}
+
+/// <summary>The part of the batch settings the orchestrator itself needs; small, so it travels in the orchestration input.</summary>
+public sealed record LoopSettings(
+    int ReviewersPerItem,
+    int MaxExtraReviewers,
+    int StrikeCap,
+    int Candidates,
+    int MaxAutoRegenerations,
+    TimeSpan ReviewDeadline,
+    TimeSpan AdjudicationDeadline,
+    TimeSpan ReviewerRetryInterval)
+{
+    public static LoopSettings From(PipelineOptions o) => new(
+        o.ReviewersPerItem, o.MaxExtraReviewers, o.StrikeCap, o.Candidates, o.MaxAutoRegenerations,
+        o.ReviewDeadline, o.AdjudicationDeadline, o.ReviewerRetryInterval);
+}

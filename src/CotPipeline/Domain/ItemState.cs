@@ -1,0 +1,23 @@
+namespace CotPipeline.Domain;
+
+/// <summary>Where an item stands in the review loop; the same words appear in the Items table and the API.</summary>
+public enum ItemState
+{
+    Pending,
+    Drafting,
+    AwaitingReviewer,
+    InReview,
+    Revising,
+    Adjudication,
+    Verified,
+    Excluded,
+    Failed,
+}
+
+/// <summary>Helpers over <see cref="ItemState"/>.</summary>
+public static class ItemStates
+{
+    /// <summary>True when the item's loop has ended and nothing more will happen to it.</summary>
+    public static bool IsFinal(this ItemState state) =>
+        state is ItemState.Verified or ItemState.Excluded or ItemState.Failed;
+}
