@@ -12,6 +12,7 @@ public sealed record BatchSettings(
     int MinSteps,
     int MaxSteps,
     int MaxRationaleChars,
+    int DisagreementSpread,
     string PromptVersion,
     string Model)
 {
@@ -22,6 +23,7 @@ public sealed record BatchSettings(
         pipeline.MinSteps,
         pipeline.MaxSteps,
         pipeline.MaxRationaleChars,
+        pipeline.DisagreementSpread,
         pipeline.PromptVersion,
         model);
 

@@ -20,4 +20,10 @@ public static class ItemStates
     /// <summary>True when the item's loop has ended and nothing more will happen to it.</summary>
     public static bool IsFinal(this ItemState state) =>
         state is ItemState.Verified or ItemState.Excluded or ItemState.Failed;
+
+    /// <summary>The state as stored and shown: "awaiting-reviewer", "in-review", …</summary>
+    public static string Name(this ItemState state) => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(state.ToString());
+
+    public static ItemState Parse(string name) =>
+        Enum.GetValues<ItemState>().FirstOrDefault(s => s.Name() == name, ItemState.Pending);
 }

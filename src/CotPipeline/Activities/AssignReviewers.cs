@@ -1,0 +1,108 @@
+using Azure.Data.Tables;
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Storage;
+
+namespace CotPipeline.Activities;
+
+/// <summary>
+/// Picks reviewers for a round: active reviewers of the item's department first (others when too few), least open
+/// work first, a rotation by item among equals; never anyone excluded (the version's author, reviewers already asked
+/// in this round), never above capacity. Writes one Assignments row each (deterministic id, so a retry writes the same).
+/// </summary>
+public sealed class AssignReviewers(CotStore store, TimeProvider clock)
+{
+    public async Task<List<string>> RunAsync(AssignReviewersInput input)
+    {
+        var item = await store.GetRowAsync<ItemRow>(store.Items, input.BatchId, input.ItemId)
+            ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no Items row.");
+        var candidates = new List<(ReviewerRow Reviewer, bool Match, int Open, uint Spin)>();
+        await foreach (var reviewer in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition))
+        {
+            if (!reviewer.Active || input.Exclude.Contains(reviewer.RowKey))
+            {
+                continue;
+            }
+
+            var assignmentId = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewer.RowKey).ToString();
+            var existing = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewer.RowKey, assignmentId);
+            if (existing is not null)
+            {
+                // A retry of this step, or a reviewer whose assignment in this round was closed: never twice.
+                if (existing.Status == AssignmentStatus.Open && existing.Version == input.Version)
+                {
+                    candidates.Add((reviewer, true, -1, 0));
+                }
+
+                continue;
+            }
+
+            var open = await OpenAssignmentsAsync(reviewer.RowKey);
+            if (open >= reviewer.Capacity)
+            {
+                continue;
+            }
+
+            candidates.Add((reviewer, Departments.Matches(reviewer.Departments, item.Department), open, Spin(input.ItemId, input.Round, reviewer.RowKey)));
+        }
+
+        var chosen = candidates
+            .OrderBy(c => c.Open < 0 ? 0 : 1)
+            .ThenByDescending(c => c.Match)
+            .ThenBy(c => c.Open)
+            .ThenBy(c => c.Spin)
+            .ThenBy(c => c.Reviewer.RowKey, StringComparer.Ordinal)
+            .Take(input.Count)
+            .Select(c => c.Reviewer.RowKey)
+            .ToList();
+
+        var now = clock.GetUtcNow();
+        foreach (var reviewerId in chosen)
+        {
+            await store.Assignments.UpsertEntityAsync(new AssignmentRow
+            {
+                PartitionKey = reviewerId,
+                RowKey = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId).ToString(),
+                BatchId = input.BatchId,
+                ItemId = input.ItemId,
+                Round = input.Round,
+                Version = input.Version,
+                Kind = AssignmentKind.Review,
+                Status = AssignmentStatus.Open,
+                CreatedAt = now,
+                Deadline = new DateTimeOffset(input.Deadline, TimeSpan.Zero),
+            }, TableUpdateMode.Replace);
+        }
+
+        await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
+        {
+            row.Round = input.Round;
+            row.State = (chosen.Count > 0 || input.RoundHasReviewers ? ItemState.InReview : ItemState.AwaitingReviewer).Name();
+        }, now);
+        return chosen;
+    }
+
+    private async Task<int> OpenAssignmentsAsync(string reviewerId)
+    {
+        var open = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {reviewerId} and Status eq {AssignmentStatus.Open}");
+        await foreach (var _ in store.Assignments.QueryAsync<AssignmentRow>(filter, select: ["RowKey"]))
+        {
+            open++;
+        }
+
+        return open;
+    }
+
+    /// <summary>A stable pseudo-random order per item and round, so equally loaded reviewers take turns.</summary>
+    private static uint Spin(string itemId, int round, string reviewerId)
+    {
+        var hash = 2166136261u;
+        foreach (var ch in $"{itemId}\u0001{round}\u0001{reviewerId}")
+        {
+            hash = (hash ^ ch) * 16777619u;
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,33 @@
+using Azure;
+using Azure.Data.Tables;
+using CotPipeline.Models;
+using CotPipeline.Storage;
+
+namespace CotPipeline.Activities;
+
+/// <summary>Closes the still-open assignments of a round: a review sent on them later is kept but not counted.</summary>
+public sealed class CloseAssignments(CotStore store)
+{
+    public async Task RunAsync(CloseAssignmentsInput input)
+    {
+        foreach (var reviewerId in input.ReviewerIds)
+        {
+            var id = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId).ToString();
+            var row = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id);
+            if (row is null || row.Status != AssignmentStatus.Open)
+            {
+                continue;
+            }
+
+            row.Status = AssignmentStatus.Closed;
+            try
+            {
+                await store.Assignments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                // The review arrived at this very moment: the submission marked it submitted; leave it so.
+            }
+        }
+    }
+}

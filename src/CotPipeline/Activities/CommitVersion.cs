@@ -1,0 +1,79 @@
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Storage;
+
+namespace CotPipeline.Activities;
+
+/// <summary>
+/// Records version n of an item's rationale — the kept LLM candidate, a reviewer's rewrite or the adjudicator's
+/// final text — as <c>v{n}.json</c>, create-only, and points the item at it.
+/// </summary>
+public sealed class CommitVersion(CotStore store, TimeProvider clock)
+{
+    public async Task<CommitVersionResult> RunAsync(CommitVersionInput input)
+    {
+        var path = CotStore.VersionPath(input.BatchId, input.ItemId, input.Version);
+        var version = await store.ReadJsonAsync<RationaleVersion>(path) ?? await CreateAsync(input, path);
+        await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
+        {
+            row.CurrentVersion = input.Version;
+            row.State = ItemState.InReview.Name();
+        }, clock.GetUtcNow());
+        return new CommitVersionResult(version.Version, version.AuthorId);
+    }
+
+    private async Task<RationaleVersion> CreateAsync(CommitVersionInput input, string path)
+    {
+        var version = input.Origin switch
+        {
+            VersionOrigin.Candidate => (await store.ReadJsonAsync<RationaleVersion>(input.CandidatePath!)
+                ?? throw new InvalidOperationException($"Candidate {input.CandidatePath} is missing.")) with { Version = input.Version },
+            VersionOrigin.ReviewRewrite => await FromRewriteAsync(input),
+            VersionOrigin.Adjudication => await FromAdjudicationAsync(input),
+            _ => throw new ArgumentOutOfRangeException(nameof(input), input.Origin, "Unknown version origin."),
+        };
+        if (!await store.CreateJsonAsync(path, version))
+        {
+            // A retry raced us to it: the stored one is the record.
+            version = await store.ReadVersionAsync(input.BatchId, input.ItemId, input.Version);
+        }
+
+        return version;
+    }
+
+    private async Task<RationaleVersion> FromRewriteAsync(CommitVersionInput input)
+    {
+        var round = input.Round ?? throw new ArgumentException("A rewrite needs its round.", nameof(input));
+        var rows = await store.ReviewsOfRoundAsync(input.BatchId, input.ItemId, round);
+        var settings = await store.ReadSettingsAsync(input.BatchId);
+        var reviews = rows.Where(r => r.Counted).Select(r => Json.Deserialize<Review>(r.ReviewJson)).ToList();
+        var author = reviews.FirstOrDefault(r => r.ReviewerId == input.ReviewerId && !string.IsNullOrWhiteSpace(r.Rewrite))
+            ?? throw new InvalidOperationException($"Round {round} of {input.BatchId}/{input.ItemId} has no rewrite by {input.ReviewerId}.");
+        var item = await store.ReadItemAsync(input.BatchId, input.ItemId);
+        return Human(input, RationaleText.Split(author.Rewrite!), item.Answer, author.ReviewerId, round,
+            CritiqueText.Format(reviews.Select((r, i) => new Llm.CritiqueEntry($"Reviewer {i + 1}", r.Verdict, r.Scores, r.Comments)).ToList(), settings.Rubric));
+    }
+
+    private async Task<RationaleVersion> FromAdjudicationAsync(CommitVersionInput input)
+    {
+        var adjudication = await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(input.BatchId, input.ItemId))
+            ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no adjudication.");
+        var item = await store.ReadItemAsync(input.BatchId, input.ItemId);
+        return Human(input, RationaleText.Split(adjudication.FinalText ?? ""), item.Answer, adjudication.AdjudicatorId, null, adjudication.Reason);
+    }
+
+    private RationaleVersion Human(CommitVersionInput input, IReadOnlyList<string> steps, string answer, string author, int? round, string? critique) => new()
+    {
+        BatchId = input.BatchId,
+        ItemId = input.ItemId,
+        Version = input.Version,
+        Steps = steps,
+        FinalAnswer = answer,
+        Source = RationaleSources.Human,
+        ParentVersion = input.ParentVersion,
+        CritiqueRound = round,
+        Critique = critique,
+        AuthorId = author,
+        CreatedAt = clock.GetUtcNow(),
+    };
+}

@@ -1,0 +1,49 @@
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Storage;
+
+namespace CotPipeline.Activities;
+
+/// <summary>Applies the consensus rule to the reviews counted in a round and records the decision.</summary>
+public sealed class ReachConsensus(CotStore store, TimeProvider clock)
+{
+    public async Task<ConsensusResult> RunAsync(ReachConsensusInput input)
+    {
+        var settings = await store.ReadSettingsAsync(input.BatchId);
+        var rows = await store.ReviewsOfRoundAsync(input.BatchId, input.ItemId, input.Round);
+        var reviews = rows.Where(r => input.Counted.Contains(r.ReviewerId))
+            .Select(r => Json.Deserialize<Review>(r.ReviewJson))
+            .ToList();
+        var decision = Consensus.Decide(settings.Rubric, reviews, settings.DisagreementSpread, input.MayAskExtraReviewer);
+        var rewriteBy = decision.Outcome == ConsensusOutcome.Reject
+            ? reviews.FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Rewrite))?.ReviewerId
+            : null;
+
+        var record = new RoundDecision(input.Round, decision.Outcome, decision.Medians, decision.Reasons,
+            reviews.Select(r => r.ReviewerId).ToList(), rewriteBy, clock.GetUtcNow());
+        var path = CotStore.DecisionPath(input.BatchId, input.ItemId, input.Round);
+        if (decision.Outcome == ConsensusOutcome.NeedsExtraReviewer)
+        {
+            // Not final: the round goes on with one more reviewer; the final decision of the round is the one recorded.
+            return new ConsensusResult(decision.Outcome, null);
+        }
+
+        if (!await store.CreateJsonAsync(path, record))
+        {
+            // A retried step: the decision already recorded stands.
+            record = await store.ReadJsonAsync<RoundDecision>(path) ?? record;
+        }
+
+        if (record.Outcome == ConsensusOutcome.Reject)
+        {
+            var strikes = input.Strikes + 1;
+            await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
+            {
+                row.Strikes = strikes;
+                row.State = (strikes >= settings.Loop.StrikeCap ? ItemState.Adjudication : ItemState.Revising).Name();
+            }, clock.GetUtcNow());
+        }
+
+        return new ConsensusResult(record.Outcome, record.RewriteBy);
+    }
+}

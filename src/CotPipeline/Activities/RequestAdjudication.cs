@@ -1,0 +1,61 @@
+using Azure.Data.Tables;
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Storage;
+
+namespace CotPipeline.Activities;
+
+/// <summary>
+/// Puts an item at the strike cap before an adjudicator: the item shows "adjudication" and the registry's
+/// adjudicator (of the item's department first) gets an open adjudication assignment. Asking again is harmless.
+/// </summary>
+public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
+{
+    /// <summary>Adjudication assignments use round 0, which no review round has.</summary>
+    public const int AdjudicationRound = 0;
+
+    public async Task<string?> RunAsync(RequestAdjudicationInput input)
+    {
+        var item = await store.GetRowAsync<ItemRow>(store.Items, input.BatchId, input.ItemId)
+            ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no Items row.");
+        var adjudicators = new List<ReviewerRow>();
+        await foreach (var reviewer in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition))
+        {
+            if (reviewer.Active && reviewer.IsAdjudicator)
+            {
+                adjudicators.Add(reviewer);
+            }
+        }
+
+        var chosen = adjudicators
+            .OrderByDescending(a => Departments.Matches(a.Departments, item.Department))
+            .ThenBy(a => a.RowKey, StringComparer.Ordinal)
+            .FirstOrDefault();
+        var now = clock.GetUtcNow();
+        if (chosen is not null)
+        {
+            await store.Assignments.UpsertEntityAsync(new AssignmentRow
+            {
+                PartitionKey = chosen.RowKey,
+                RowKey = new AssignmentId(input.BatchId, input.ItemId, AdjudicationRound, chosen.RowKey).ToString(),
+                BatchId = input.BatchId,
+                ItemId = input.ItemId,
+                Round = input.Round,
+                Version = input.Version,
+                Kind = AssignmentKind.Adjudication,
+                Status = AssignmentStatus.Open,
+                CreatedAt = now,
+                Deadline = new DateTimeOffset(input.Deadline, TimeSpan.Zero),
+            }, TableUpdateMode.Replace);
+        }
+
+        await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
+        {
+            row.State = ItemState.Adjudication.Name();
+            row.Reason = chosen is null
+                ? "at the strike cap; no adjudicator is registered, an operator can decide via POST /api/adjudications"
+                : $"at the strike cap; waiting for adjudicator {chosen.RowKey}";
+        }, now);
+        return chosen?.RowKey;
+    }
+}

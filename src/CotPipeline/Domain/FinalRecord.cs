@@ -1,0 +1,4 @@
+namespace CotPipeline.Domain;
+
+/// <summary>How an item's loop ended, stored as <c>items/{batchId}/{itemId}/final.json</c>.</summary>
+public sealed record FinalRecord(ItemState State, int? FinalVersion, int Rounds, string? Reason, bool Adjudicated, DateTimeOffset DecidedAt);

@@ -1,0 +1,106 @@
+using CotPipeline.Domain;
+
+namespace CotPipeline.Models;
+
+// Orchestration inputs, outputs and events: ids and references only, never rationale text.
+
+/// <summary>What the next version of an item's rationale is made from.</summary>
+public enum NextVersionKind
+{
+    None,
+    Draft,
+    Regenerate,
+    HumanRewrite,
+}
+
+/// <summary>Where an item's loop stands between two executions (the orchestrator continues as new after each round).</summary>
+public sealed record LoopState(
+    int Round,
+    int Version,
+    int Strikes,
+    NextVersionKind Next,
+    int? CritiqueRound = null,
+    string? RewriteBy = null,
+    string? AuthorId = null,
+    bool Adjudicating = false)
+{
+    public static readonly LoopState Start = new(0, 0, 0, NextVersionKind.Draft);
+}
+
+/// <summary>Input of the ReviewItem orchestration.</summary>
+public sealed record ReviewItemInput(string BatchId, string ItemId, LoopSettings Loop, LoopState State);
+
+/// <summary>How an item's loop ended.</summary>
+public sealed record ItemOutcome(ItemState State, int? FinalVersion, int Rounds, string? Reason);
+
+/// <summary>Input of the StartBatch orchestration: schedules the batch's items page by page.</summary>
+public sealed record StartBatchInput(string BatchId, string? After = null, int Scheduled = 0);
+
+public sealed record ScheduleItemsPageInput(string BatchId, string? After);
+
+public sealed record ScheduleItemsPageResult(int Scheduled, string? Last, bool Done);
+
+public sealed record GenerateCandidateInput(
+    string BatchId,
+    string ItemId,
+    int Version,
+    int Candidate,
+    int Attempt,
+    int? ParentVersion,
+    int? CritiqueRound,
+    IReadOnlyList<string>? GateFeedback);
+
+public sealed record CandidateResult(int Candidate, bool Passed, IReadOnlyList<string> Problems, string Path);
+
+/// <summary>Where a new version's text comes from.</summary>
+public enum VersionOrigin
+{
+    Candidate,
+    ReviewRewrite,
+    Adjudication,
+}
+
+public sealed record CommitVersionInput(
+    string BatchId,
+    string ItemId,
+    int Version,
+    int? ParentVersion,
+    VersionOrigin Origin,
+    string? CandidatePath = null,
+    int? Round = null,
+    string? ReviewerId = null);
+
+public sealed record CommitVersionResult(int Version, string? AuthorId);
+
+public sealed record AssignReviewersInput(
+    string BatchId,
+    string ItemId,
+    int Round,
+    int Version,
+    int Count,
+    IReadOnlyList<string> Exclude,
+    DateTime Deadline,
+    bool RoundHasReviewers);
+
+public sealed record CloseAssignmentsInput(string BatchId, string ItemId, int Round, IReadOnlyList<string> ReviewerIds);
+
+public sealed record ReachConsensusInput(string BatchId, string ItemId, int Round, IReadOnlyList<string> Counted, bool MayAskExtraReviewer, int Strikes);
+
+public sealed record ConsensusResult(ConsensusOutcome Outcome, string? RewriteBy);
+
+public sealed record RequestAdjudicationInput(string BatchId, string ItemId, int Version, int Round, DateTime Deadline);
+
+public sealed record FinalizeItemInput(string BatchId, string ItemId, ItemState State, int? FinalVersion, int Rounds, string? Reason, bool Adjudicated = false);
+
+/// <summary>Raised when a reviewer's review has been stored.</summary>
+public sealed record ReviewSubmitted(string AssignmentId, string ReviewerId, int Round);
+
+/// <summary>What an adjudicator decided for an item at the strike cap.</summary>
+public enum AdjudicationDecision
+{
+    Accept,
+    Exclude,
+}
+
+/// <summary>Raised when an adjudicator's decision has been stored (text in Blob, not in the event).</summary>
+public sealed record AdjudicationSubmitted(string AdjudicatorId, AdjudicationDecision Decision);

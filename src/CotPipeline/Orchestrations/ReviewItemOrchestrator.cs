@@ -1,0 +1,240 @@
+using CotPipeline.Constants;
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using Microsoft.DurableTask;
+
+namespace CotPipeline.Orchestrations;
+
+/// <summary>
+/// The review loop of one QA pair. Each execution makes the next rationale version if one is due, runs one
+/// review round and continues as new with the loop state, so an item's history stays small however many
+/// rounds it takes. At the strike cap it waits for an adjudicator instead.
+/// </summary>
+public static class ReviewItemOrchestrator
+{
+    /// <summary>Storage and LLM hiccups are retried before the item is marked failed.</summary>
+    public static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(2)));
+
+    public static async Task<ItemOutcome?> RunAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
+    {
+        var state = input.State;
+        try
+        {
+            if (state.Adjudicating)
+            {
+                return await AdjudicateAsync(ctx, input);
+            }
+
+            if (state.Next != NextVersionKind.None)
+            {
+                var made = await MakeVersionAsync(ctx, input);
+                if (made is null)
+                {
+                    return await FinishAsync(ctx, input, ItemState.Failed, null,
+                        $"no rationale passed the automatic gates after {input.Loop.MaxAutoRegenerations + 1} attempts");
+                }
+
+                state = state with { Version = made.Version, AuthorId = made.AuthorId, Next = NextVersionKind.None, CritiqueRound = null, RewriteBy = null };
+            }
+
+            return await ReviewRoundAsync(ctx, input with { State = state });
+        }
+        catch (TaskFailedException e)
+        {
+            return await FinishAsync(ctx, input, ItemState.Failed, null, $"{e.TaskName} failed: {e.FailureDetails.ErrorMessage}");
+        }
+    }
+
+    private static async Task<CommitVersionResult?> MakeVersionAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
+    {
+        var (batchId, itemId, loop, state) = input;
+        var version = state.Version + 1;
+        int? parent = state.Version == 0 ? null : state.Version;
+
+        if (state.Next == NextVersionKind.HumanRewrite)
+        {
+            return await ctx.CallActivityAsync<CommitVersionResult>(TaskNames.CommitVersion,
+                new CommitVersionInput(batchId, itemId, version, parent, VersionOrigin.ReviewRewrite, Round: state.CritiqueRound, ReviewerId: state.RewriteBy),
+                Retry);
+        }
+
+        IReadOnlyList<string>? feedback = null;
+        for (var attempt = 0; attempt <= loop.MaxAutoRegenerations; attempt++)
+        {
+            var candidates = Enumerable.Range(0, loop.Candidates)
+                .Select(k => ctx.CallActivityAsync<CandidateResult>(TaskNames.GenerateCandidate,
+                    new GenerateCandidateInput(batchId, itemId, version, k, attempt, parent, state.CritiqueRound, feedback), Retry))
+                .ToList();
+            var results = await Task.WhenAll(candidates);
+            var best = results.Where(r => r.Passed).OrderBy(r => r.Candidate).FirstOrDefault();
+            if (best is not null)
+            {
+                return await ctx.CallActivityAsync<CommitVersionResult>(TaskNames.CommitVersion,
+                    new CommitVersionInput(batchId, itemId, version, parent, VersionOrigin.Candidate, CandidatePath: best.Path, Round: state.CritiqueRound),
+                    Retry);
+            }
+
+            feedback = results.SelectMany(r => r.Problems).Distinct().Take(5).ToList();
+        }
+
+        return null;
+    }
+
+    private static async Task<ItemOutcome?> ReviewRoundAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
+    {
+        var (batchId, itemId, loop, state) = input;
+        var round = state.Round + 1;
+        var assigned = new List<string>();
+        var received = new List<string>();
+        var closed = new List<string>();
+        var wanted = loop.ReviewersPerItem;
+        var extraAsked = 0;
+
+        while (true)
+        {
+            var open = assigned.Where(a => !received.Contains(a) && !closed.Contains(a)).ToList();
+            var need = wanted - received.Count - open.Count;
+            var deadline = ctx.CurrentUtcDateTime + loop.ReviewDeadline;
+            if (need > 0)
+            {
+                var added = await AssignAsync(ctx, input, round, need, assigned, deadline);
+                assigned.AddRange(added);
+                open.AddRange(added);
+            }
+
+            if (open.Count == 0 && received.Count == 0)
+            {
+                // Nobody is free: the item shows "awaiting reviewer"; ask again later, with a fresh history.
+                await ctx.CreateTimer(ctx.CurrentUtcDateTime + loop.ReviewerRetryInterval, CancellationToken.None);
+                ctx.ContinueAsNew(input, preserveUnprocessedEvents: true);
+                return null;
+            }
+
+            if (open.Count > 0 && await WaitForReviewsAsync(ctx, round, open, received, deadline))
+            {
+                // Deadline passed: the missing reviewers' links now answer "round closed"; others are asked in their place.
+                var missing = open.Where(a => !received.Contains(a)).ToList();
+                await ctx.CallActivityAsync(TaskNames.CloseAssignments, new CloseAssignmentsInput(batchId, itemId, round, missing), Retry);
+                closed.AddRange(missing);
+                continue;
+            }
+
+            // Every open reviewer has submitted, or nobody else is free and we decide with the reviews we have.
+            var decision = await ctx.CallActivityAsync<ConsensusResult>(TaskNames.ReachConsensus,
+                new ReachConsensusInput(batchId, itemId, round, received, extraAsked < loop.MaxExtraReviewers, state.Strikes), Retry);
+            if (decision.Outcome == ConsensusOutcome.NeedsExtraReviewer)
+            {
+                extraAsked++;
+                wanted = received.Count + 1;
+                continue;
+            }
+
+            if (decision.Outcome == ConsensusOutcome.Accept)
+            {
+                return await FinishAsync(ctx, input with { State = state with { Round = round } }, ItemState.Verified, state.Version,
+                    "accepted by the reviewers");
+            }
+
+            var strikes = state.Strikes + 1;
+            var next = strikes >= loop.StrikeCap
+                ? state with { Round = round, Strikes = strikes, Next = NextVersionKind.None, Adjudicating = true }
+                : state with
+                {
+                    Round = round,
+                    Strikes = strikes,
+                    Next = decision.RewriteBy is null ? NextVersionKind.Regenerate : NextVersionKind.HumanRewrite,
+                    CritiqueRound = round,
+                    RewriteBy = decision.RewriteBy,
+                };
+            ctx.ContinueAsNew(input with { State = next }, preserveUnprocessedEvents: true);
+            return null;
+        }
+    }
+
+    private static async Task<List<string>> AssignAsync(
+        TaskOrchestrationContext ctx, ReviewItemInput input, int round, int count, List<string> alreadyAssigned, DateTime deadline)
+    {
+        if (count <= 0)
+        {
+            return [];
+        }
+
+        var exclude = alreadyAssigned.ToList();
+        if (input.State.AuthorId is { } author)
+        {
+            exclude.Add(author);
+        }
+
+        return await ctx.CallActivityAsync<List<string>>(TaskNames.AssignReviewers,
+            new AssignReviewersInput(input.BatchId, input.ItemId, round, input.State.Version, count, exclude, deadline, alreadyAssigned.Count > 0), Retry);
+    }
+
+    /// <summary>Collects ReviewSubmitted events of this round until every open reviewer submitted; true when the deadline came first.</summary>
+    private static async Task<bool> WaitForReviewsAsync(
+        TaskOrchestrationContext ctx, int round, List<string> open, List<string> received, DateTime deadline)
+    {
+        using var timerCts = new CancellationTokenSource();
+        var timer = ctx.CreateTimer(deadline, timerCts.Token);
+        while (open.Any(a => !received.Contains(a)))
+        {
+            using var eventCts = new CancellationTokenSource();
+            var next = ctx.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, eventCts.Token);
+            if (await Task.WhenAny(next, timer) == timer)
+            {
+                eventCts.Cancel();
+                return true;
+            }
+
+            var e = await next;
+            // Events of another round, from a reviewer not (or no longer) assigned, or repeated, change nothing.
+            if (e.Round == round && open.Contains(e.ReviewerId) && !received.Contains(e.ReviewerId))
+            {
+                received.Add(e.ReviewerId);
+            }
+        }
+
+        timerCts.Cancel();
+        return false;
+    }
+
+    private static async Task<ItemOutcome?> AdjudicateAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
+    {
+        var (batchId, itemId, loop, state) = input;
+        await ctx.CallActivityAsync(TaskNames.RequestAdjudication,
+            new RequestAdjudicationInput(batchId, itemId, state.Version, state.Round, ctx.CurrentUtcDateTime + loop.AdjudicationDeadline), Retry);
+
+        using var timerCts = new CancellationTokenSource();
+        using var eventCts = new CancellationTokenSource();
+        var timer = ctx.CreateTimer(ctx.CurrentUtcDateTime + loop.AdjudicationDeadline, timerCts.Token);
+        var submitted = ctx.WaitForExternalEvent<AdjudicationSubmitted>(EventNames.AdjudicationSubmitted, eventCts.Token);
+        if (await Task.WhenAny(submitted, timer) == timer)
+        {
+            // Nobody decided in time: ask again (a reminder) and keep waiting, with a fresh history.
+            eventCts.Cancel();
+            ctx.ContinueAsNew(input, preserveUnprocessedEvents: true);
+            return null;
+        }
+
+        timerCts.Cancel();
+        var decision = await submitted;
+        if (decision.Decision == AdjudicationDecision.Exclude)
+        {
+            return await FinishAsync(ctx, input, ItemState.Excluded, null, "excluded by the adjudicator", adjudicated: true);
+        }
+
+        var final = await ctx.CallActivityAsync<CommitVersionResult>(TaskNames.CommitVersion,
+            new CommitVersionInput(batchId, itemId, state.Version + 1, state.Version, VersionOrigin.Adjudication, ReviewerId: decision.AdjudicatorId),
+            Retry);
+        return await FinishAsync(ctx, input, ItemState.Verified, final.Version, "final text set by the adjudicator", adjudicated: true);
+    }
+
+    private static async Task<ItemOutcome> FinishAsync(
+        TaskOrchestrationContext ctx, ReviewItemInput input, ItemState outcome, int? finalVersion, string reason, bool adjudicated = false)
+    {
+        var rounds = input.State.Round;
+        await ctx.CallActivityAsync(TaskNames.FinalizeItem,
+            new FinalizeItemInput(input.BatchId, input.ItemId, outcome, finalVersion, rounds, reason, adjudicated), Retry);
+        return new ItemOutcome(outcome, finalVersion, rounds, reason);
+    }
+}

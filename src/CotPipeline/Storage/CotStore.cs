@@ -1,0 +1,163 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using CotPipeline.Domain;
+
+namespace CotPipeline.Storage;
+
+/// <summary>
+/// Every read and write of artifacts (Blob) and the index (Tables), with the paths and keys of ARCHITECTURE.md.
+/// Blobs that record history are written create-only: nothing is overwritten.
+/// </summary>
+public sealed class CotStore
+{
+    private readonly BlobContainerClient _container;
+    private readonly Lazy<Task> _ready;
+
+    public CotStore(BlobContainerClient container, TableServiceClient tables, string tablePrefix)
+    {
+        _container = container;
+        Batches = tables.GetTableClient(tablePrefix + "Batches");
+        Items = tables.GetTableClient(tablePrefix + "Items");
+        Reviews = tables.GetTableClient(tablePrefix + "Reviews");
+        Reviewers = tables.GetTableClient(tablePrefix + "Reviewers");
+        Assignments = tables.GetTableClient(tablePrefix + "Assignments");
+        _ready = new Lazy<Task>(CreateAsync);
+    }
+
+    public TableClient Batches { get; }
+    public TableClient Items { get; }
+    public TableClient Reviews { get; }
+    public TableClient Reviewers { get; }
+    public TableClient Assignments { get; }
+
+    /// <summary>Creates the container and tables once per process.</summary>
+    public Task EnsureCreatedAsync() => _ready.Value;
+
+    private async Task CreateAsync()
+    {
+        await _container.CreateIfNotExistsAsync();
+        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments })
+        {
+            await table.CreateIfNotExistsAsync();
+        }
+    }
+
+    public static string InputPath(string batchId) => $"batches/{batchId}/input.jsonl";
+    public static string SettingsPath(string batchId) => $"batches/{batchId}/settings.json";
+    public static string ItemPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/item.json";
+    public static string VersionPath(string batchId, string itemId, int version) => $"items/{batchId}/{itemId}/v{version}.json";
+    public static string CandidatePath(string batchId, string itemId, int version, int candidate, int attempt) =>
+        $"items/{batchId}/{itemId}/candidates/v{version}-a{attempt}-c{candidate}.json";
+    public static string ReviewPath(string batchId, string itemId, int round, string reviewerId) =>
+        $"items/{batchId}/{itemId}/reviews/{round}-{reviewerId}.json";
+    public static string DecisionPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/decisions/{round}.json";
+    public static string AdjudicationPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/adjudication.json";
+    public static string FinalPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/final.json";
+
+    public BlobClient Blob(string path) => _container.GetBlobClient(path);
+
+    /// <summary>Writes a blob only if none exists at <paramref name="path"/>; false when one already did (a retried step).</summary>
+    public async Task<bool> CreateJsonAsync<T>(string path, T value, CancellationToken ct = default)
+    {
+        try
+        {
+            await _container.GetBlobClient(path).UploadAsync(
+                BinaryData.FromString(Json.Serialize(value)),
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+                },
+                ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    public async Task<T?> ReadJsonAsync<T>(string path, CancellationToken ct = default)
+        where T : class
+    {
+        try
+        {
+            var content = await _container.GetBlobClient(path).DownloadContentAsync(ct);
+            return Json.Deserialize<T>(content.Value.Content.ToString());
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default) =>
+        await ReadJsonAsync<BatchSettings>(SettingsPath(batchId), ct)
+        ?? throw new InvalidOperationException($"Batch {batchId} has no settings snapshot at {SettingsPath(batchId)}.");
+
+    public async Task<QaItem> ReadItemAsync(string batchId, string itemId, CancellationToken ct = default) =>
+        await ReadJsonAsync<QaItem>(ItemPath(batchId, itemId), ct)
+        ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no stored copy at {ItemPath(batchId, itemId)}.");
+
+    public async Task<RationaleVersion> ReadVersionAsync(string batchId, string itemId, int version, CancellationToken ct = default) =>
+        await ReadJsonAsync<RationaleVersion>(VersionPath(batchId, itemId, version), ct)
+        ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no version {version}.");
+
+    public async Task<T?> GetRowAsync<T>(TableClient table, string pk, string rk, CancellationToken ct = default)
+        where T : class, ITableEntity
+    {
+        var row = await table.GetEntityIfExistsAsync<T>(pk, rk, cancellationToken: ct);
+        return row.HasValue ? row.Value : null;
+    }
+
+    /// <summary>Reviews of one round of an item, in submission order.</summary>
+    public async Task<List<ReviewRow>> ReviewsOfRoundAsync(string batchId, string itemId, int round, CancellationToken ct = default)
+    {
+        var pk = ReviewRow.PartitionFor(batchId, itemId);
+        var prefix = $"{round:D4}:";
+        var rows = new List<ReviewRow>();
+        await foreach (var row in Reviews.QueryAsync<ReviewRow>(
+            r => r.PartitionKey == pk && string.Compare(r.RowKey, prefix) > 0 && string.Compare(r.RowKey, prefix + "~") < 0,
+            cancellationToken: ct))
+        {
+            rows.Add(row);
+        }
+
+        return rows.OrderBy(r => r.SubmittedAt).ThenBy(r => r.ReviewerId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Every row of one partition, in key order.</summary>
+    public static async IAsyncEnumerable<T> PartitionAsync<T>(
+        TableClient table, string pk, [EnumeratorCancellation] CancellationToken ct = default)
+        where T : class, ITableEntity
+    {
+        await foreach (var row in table.QueryAsync<T>(r => r.PartitionKey == pk, cancellationToken: ct))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>Updates the Items row of an item; a retried activity writes the same values again.</summary>
+    public async Task UpdateItemAsync(string batchId, string itemId, Action<ItemRow> change, DateTimeOffset now, CancellationToken ct = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
+                ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
+            change(row);
+            row.UpdatedAt = now;
+            try
+            {
+                await Items.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 5)
+            {
+                // Someone else (an operator action, a retried activity) changed the row: read again.
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace CotPipeline.Storage;
+
+/// <summary>Base of our table rows: the four system properties every entity carries.</summary>
+public abstract class Row : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+}
+
+/// <summary>Batches: PK "batches", RK batchId. The settings snapshot and where intake and scheduling stand.</summary>
+public sealed class BatchRow : Row
+{
+    public const string Partition = "batches";
+
+    public string Status { get; set; } = BatchStatus.Scheduling;
+    public int ItemCount { get; set; }
+    public int ScheduledCount { get; set; }
+    public string SettingsJson { get; set; } = "";
+    public string InputSha256 { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ScheduledAt { get; set; }
+}
+
+/// <summary>Values of <see cref="BatchRow.Status"/>.</summary>
+public static class BatchStatus
+{
+    public const string Scheduling = "scheduling";
+    public const string Running = "running";
+}
+
+/// <summary>Items: PK batchId, RK itemId. The index of one item's loop.</summary>
+public sealed class ItemRow : Row
+{
+    public string Department { get; set; } = "";
+    public string State { get; set; } = "pending";
+    public int Round { get; set; }
+    public int CurrentVersion { get; set; }
+    public int Strikes { get; set; }
+    public int? FinalVersion { get; set; }
+    public string? Reason { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>Reviews: PK "{batchId}:{itemId}", RK "{round:D4}:{reviewerId}". Inserted once; a second insert is a replay.</summary>
+public sealed class ReviewRow : Row
+{
+    public string AssignmentId { get; set; } = "";
+    public int Round { get; set; }
+    public int Version { get; set; }
+    public string ReviewerId { get; set; } = "";
+    public string Verdict { get; set; } = "";
+    public bool HasRewrite { get; set; }
+    /// <summary>False for a review that arrived after its round closed: kept for the audit trail, not counted.</summary>
+    public bool Counted { get; set; } = true;
+    /// <summary>The whole review, so nothing is lost if the blob write after the insert never happens.</summary>
+    public string ReviewJson { get; set; } = "";
+    public DateTimeOffset SubmittedAt { get; set; }
+
+    public static string PartitionFor(string batchId, string itemId) => $"{batchId}:{itemId}";
+
+    public static string RowFor(int round, string reviewerId) => $"{round:D4}:{reviewerId}";
+}
+
+/// <summary>Reviewers: PK "reviewers", RK reviewerId. The registry.</summary>
+public sealed class ReviewerRow : Row
+{
+    public const string Partition = "reviewers";
+
+    public string Name { get; set; } = "";
+    public string Email { get; set; } = "";
+    /// <summary>Departments (specialties), separated by '|'.</summary>
+    public string Departments { get; set; } = "";
+    public int Capacity { get; set; } = 50;
+    public bool Active { get; set; } = true;
+    public bool IsAdjudicator { get; set; }
+}
+
+/// <summary>Assignments: PK reviewerId, RK assignment id. Open and done work of a reviewer.</summary>
+public sealed class AssignmentRow : Row
+{
+    public string BatchId { get; set; } = "";
+    public string ItemId { get; set; } = "";
+    public int Round { get; set; }
+    public int Version { get; set; }
+    public string Kind { get; set; } = AssignmentKind.Review;
+    public string Status { get; set; } = AssignmentStatus.Open;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+}
+
+/// <summary>Values of <see cref="AssignmentRow.Kind"/>.</summary>
+public static class AssignmentKind
+{
+    public const string Review = "review";
+    public const string Adjudication = "adjudication";
+}
+
+/// <summary>Values of <see cref="AssignmentRow.Status"/>.</summary>
+public static class AssignmentStatus
+{
+    public const string Open = "open";
+    public const string Submitted = "submitted";
+    /// <summary>The round closed (deadline passed or enough reviews arrived) before this reviewer submitted.</summary>
+    public const string Closed = "closed";
+}
