@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+using CotPipeline.Http;
+using CotPipeline.Options;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+
+namespace CotLocal;
+
+/// <summary>The same routes as the Functions app; each is one line that calls CotPipeline.</summary>
+public static class ApiRoutes
+{
+    public static void MapCotApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").AddEndpointFilter(RequireApiKey);
+        api.MapPost("/batches", (HttpRequest r, BatchApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAsync(r, c, ct));
+        api.MapGet("/batches/{batchId}", (string batchId, BatchApi a, CancellationToken ct) => a.GetAsync(batchId, ct));
+        api.MapGet("/batches/{batchId}/items", (string batchId, HttpRequest r, BatchApi a, CancellationToken ct) => a.ListItemsAsync(batchId, r, ct));
+        api.MapGet("/batches/{batchId}/items/{itemId}", (string batchId, string itemId, BatchApi a, CancellationToken ct) => a.GetItemAsync(batchId, itemId, ct));
+        api.MapPost("/reviews", (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitReviewAsync(r, c, ct));
+        api.MapPost("/adjudications", (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAdjudicationAsync(r, c, ct));
+        api.MapPost("/reviewers", (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpsertAsync(r, ct));
+        api.MapGet("/reviewers", (ReviewerApi a, CancellationToken ct) => a.ListAsync(ct));
+        api.MapGet("/assignments", (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.ListAssignmentsAsync(r, ct));
+    }
+
+    /// <summary>Locally the operator key travels in <c>X-Api-Key</c> (Azure checks Functions keys instead).</summary>
+    private static async ValueTask<object?> RequireApiKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.Key;
+        if (string.IsNullOrEmpty(expected))
+        {
+            return await next(context);
+        }
+
+        var given = context.HttpContext.Request.Headers["X-Api-Key"].ToString();
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+        {
+            return Results.Problem("Send the operator key in the X-Api-Key header.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+        }
+
+        return await next(context);
+    }
+}

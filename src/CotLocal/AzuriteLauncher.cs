@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+
+namespace CotLocal;
+
+/// <summary>
+/// Makes sure storage is reachable: when nothing listens on the blob port of the connection string and
+/// <see cref="LocalOptions.StartAzurite"/> is on, installs the pinned Azurite with npm (first use only) and starts it.
+/// </summary>
+public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILogger<AzuriteLauncher> logger) : IDisposable
+{
+    private Process? _azurite;
+
+    public static string Home(LocalOptions o) =>
+        Path.IsPathRooted(o.ToolsDirectory) ? o.ToolsDirectory : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), o.ToolsDirectory);
+
+    public async Task EnsureRunningAsync(StorageEndpoints endpoints, CancellationToken ct)
+    {
+        if (await IsListeningAsync(endpoints.Host, endpoints.BlobPort, ct))
+        {
+            LogAlreadyRunning(logger, endpoints.Host, endpoints.BlobPort);
+            return;
+        }
+
+        var o = options.Value;
+        if (!o.StartAzurite || !endpoints.IsLoopback)
+        {
+            throw new InvalidOperationException(
+                $"Nothing listens on {endpoints.Host}:{endpoints.BlobPort} (Storage:ConnectionString) and Local:StartAzurite is off: start Azurite or fix the connection string.");
+        }
+
+        var home = Home(o);
+        var installDir = Path.Combine(home, $"azurite-{o.AzuriteVersion}");
+        var script = Path.Combine(installDir, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+        {
+            LogInstalling(logger, o.AzuriteVersion, installDir);
+            Directory.CreateDirectory(installDir);
+            await RunAsync("npm", ["install", "--prefix", installDir, "--no-audit", "--no-fund", "--loglevel=error", $"azurite@{o.AzuriteVersion}"], ct);
+        }
+
+        var dataDir = Path.Combine(home, "azurite-data");
+        Directory.CreateDirectory(dataDir);
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            script, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataDir,
+            "--blobHost", "127.0.0.1", "--blobPort", endpoints.BlobPort.ToString(),
+            "--queueHost", "127.0.0.1", "--queuePort", endpoints.QueuePort.ToString(),
+            "--tableHost", "127.0.0.1", "--tablePort", endpoints.TablePort.ToString(),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _azurite = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        _azurite.OutputDataReceived += (_, _) => { };
+        _azurite.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                LogAzuriteError(logger, e.Data);
+            }
+        };
+        _azurite.BeginOutputReadLine();
+        _azurite.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await IsListeningAsync("127.0.0.1", endpoints.TablePort, ct))
+        {
+            if (_azurite.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"Azurite did not start on 127.0.0.1:{endpoints.BlobPort}–{endpoints.TablePort} (exit code {(_azurite.HasExited ? _azurite.ExitCode : "none")}).");
+            }
+
+            await Task.Delay(200, ct);
+        }
+
+        LogStarted(logger, endpoints.BlobPort, dataDir);
+    }
+
+    private static async Task RunAsync(string file, string[] args, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.StandardOutput.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {process.ExitCode}: {await stderr}");
+        }
+    }
+
+    private static async Task<bool> IsListeningAsync(string host, int port, CancellationToken ct)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(1));
+            await client.ConnectAsync(host, port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_azurite is { HasExited: false })
+        {
+            _azurite.Kill(entireProcessTree: true);
+        }
+
+        _azurite?.Dispose();
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Storage is already listening on {Host}:{Port}")]
+    private static partial void LogAlreadyRunning(ILogger logger, string host, int port);
+
+    [LoggerMessage(2, LogLevel.Information, "Installing Azurite {Version} into {Directory} (first use only)")]
+    private static partial void LogInstalling(ILogger logger, string version, string directory);
+
+    [LoggerMessage(3, LogLevel.Information, "Azurite started on 127.0.0.1:{Port}, data in {Directory}")]
+    private static partial void LogStarted(ILogger logger, int port, string directory);
+
+    [LoggerMessage(4, LogLevel.Warning, "Azurite: {Line}")]
+    private static partial void LogAzuriteError(ILogger logger, string line);
+}
+
+/// <summary>Host and ports of the storage endpoints named by a connection string.</summary>
+public sealed record StorageEndpoints(string Host, int BlobPort, int QueuePort, int TablePort)
+{
+    public bool IsLoopback => Host is "127.0.0.1" or "localhost" or "::1";
+
+    public static StorageEndpoints Parse(string connectionString)
+    {
+        if (connectionString.Trim().Equals("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
+        {
+            return new StorageEndpoints("127.0.0.1", 10000, 10001, 10002);
+        }
+
+        var parts = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        Uri? Endpoint(string key) => parts.TryGetValue(key, out var v) ? new Uri(v) : null;
+        var blob = Endpoint("BlobEndpoint") ?? throw new InvalidOperationException("Storage:ConnectionString has no BlobEndpoint.");
+        return new StorageEndpoints(blob.Host, blob.Port, Endpoint("QueueEndpoint")?.Port ?? blob.Port + 1, Endpoint("TableEndpoint")?.Port ?? blob.Port + 2);
+    }
+}

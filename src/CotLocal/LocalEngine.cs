@@ -1,0 +1,96 @@
+using System.Net;
+using CotPipeline;
+using CotPipeline.Options;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Options;
+
+namespace CotLocal;
+
+/// <summary>
+/// The local host's wiring: the Durable Task engine with the Azure Storage backend (the Functions default) over
+/// Azurite, served by an in-process gRPC sidecar to the standard worker and client, so CotPipeline runs unchanged.
+/// </summary>
+public static class LocalEngine
+{
+    public static WebApplicationBuilder AddCotLocal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+        services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var local = config.GetSection(LocalOptions.Section).Get<LocalOptions>() ?? new LocalOptions();
+        var apiPort = config.GetValue("Local:ApiPort", 7071);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenLocalhost(apiPort);
+            kestrel.Listen(IPAddress.Loopback, local.SidecarPort, o => o.Protocols = HttpProtocols.Http2);
+        });
+
+        services.AddSingleton<AzuriteLauncher>();
+        services.AddHostedService<StorageStartup>();
+        services.AddCotPipeline(config);
+        services.AddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var o = sp.GetRequiredService<IOptions<LocalOptions>>().Value;
+            return new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+            {
+                TaskHubName = o.HubName,
+                StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
+                MaxQueuePollingInterval = o.MaxQueuePollingInterval,
+                WorkItemQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
+                ControlQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
+                // Stable across restarts, so a restarted host takes its own partitions back at once.
+                WorkerId = $"cotlocal-{Environment.MachineName}",
+                LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
+            });
+        });
+        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        services.AddGrpc();
+        // One sidecar owns the dispatcher and the single worker stream.
+        services.AddSingleton<TaskHubGrpcServer>();
+
+        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{local.SidecarPort}");
+        services.AddDurableTaskWorker(worker =>
+        {
+            worker.AddTasks(registry => registry.AddCotTasks());
+            worker.UseGrpc(channel);
+        });
+        services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        services.AddHostedService<DemoSeeder>();
+        return builder;
+    }
+
+    public static WebApplication MapCotLocal(this WebApplication app)
+    {
+        var sidecarPort = app.Services.GetRequiredService<IOptions<LocalOptions>>().Value.SidecarPort;
+        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
+        app.MapCotApi();
+        return app;
+    }
+
+    /// <summary>Starts Azurite if needed and creates the task hub and our containers and tables before the engine starts.</summary>
+    private sealed class StorageStartup(
+        AzuriteLauncher azurite,
+        IOptions<StorageOptions> storage,
+        AzureStorageOrchestrationService engine,
+        CotPipeline.Storage.CotStore store) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await azurite.EnsureRunningAsync(StorageEndpoints.Parse(storage.Value.ConnectionString
+                ?? throw new InvalidOperationException("Storage:ConnectionString is required by the local host.")), cancellationToken);
+            await engine.CreateIfNotExistsAsync();
+            await store.EnsureCreatedAsync();
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

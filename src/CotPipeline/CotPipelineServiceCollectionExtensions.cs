@@ -1,0 +1,63 @@
+using CotPipeline.Activities;
+using CotPipeline.Http;
+using CotPipeline.Llm;
+using CotPipeline.Options;
+using CotPipeline.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CotPipeline;
+
+/// <summary>Wires the pipeline into a host: typed, validated options; storage; the LLM; activities; HTTP handlers.</summary>
+public static class CotPipelineServiceCollectionExtensions
+{
+    public static IServiceCollection AddCotPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RubricOptions>()
+            .Configure<IConfiguration>((rubric, config) =>
+            {
+                // The method's rubric unless the configuration gives one.
+                var section = config.GetSection(RubricOptions.Section);
+                if (!section.GetSection(nameof(RubricOptions.Criteria)).Exists())
+                {
+                    rubric.Criteria = RubricOptions.Default().Criteria;
+                }
+                else
+                {
+                    section.Bind(rubric);
+                }
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RubricOptions>, RubricValidation>();
+        services.AddCotStorage();
+        services.AddRationaleModel(configuration);
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton<ScheduleItemsPage>();
+        services.AddSingleton<GenerateCandidate>();
+        services.AddSingleton<CommitVersion>();
+        services.AddSingleton<AssignReviewers>();
+        services.AddSingleton<CloseAssignments>();
+        services.AddSingleton<ReachConsensus>();
+        services.AddSingleton<RequestAdjudication>();
+        services.AddSingleton<FinalizeItem>();
+
+        services.AddSingleton<BatchApi>();
+        services.AddSingleton<ReviewApi>();
+        services.AddSingleton<ReviewerApi>();
+        return services;
+    }
+
+    /// <summary>Names every problem of the rubric at start, not just "invalid".</summary>
+    private sealed class RubricValidation : IValidateOptions<RubricOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RubricOptions options)
+        {
+            var problems = options.Problems();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}
