@@ -9,6 +9,11 @@ namespace CotPipeline.Llm;
 /// as the server asks in <c>retry-after-ms</c>, <c>x-ms-retry-after-ms</c> or <c>retry-after</c> (seconds or a date),
 /// and backing off exponentially from <see cref="FirstBackoff"/> when it asks nothing. No single wait exceeds <c>maxDelay</c>.
 /// </summary>
+/// <remarks>
+/// Why not the SDK default: measured against the loopback server, System.ClientModel 1.15's <see cref="ClientRetryPolicy"/>
+/// honours <c>retry-after</c> in seconds but ignores <c>retry-after-ms</c> (it retried a 429 after 4 ms), has no cap on
+/// a wait, and Azure.AI.OpenAI brings a different default of its own. One policy gives both providers the same behaviour.
+/// </remarks>
 internal sealed class RetryAfterPolicy : ClientRetryPolicy
 {
     internal static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(0.8);
