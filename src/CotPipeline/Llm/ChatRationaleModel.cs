@@ -92,11 +92,7 @@ public sealed class ChatRationaleModel : IRationaleModel
         }
         catch (Exception ex) when (ex is OperationCanceledException || (ex is ClientResultException or AggregateException && deadline.IsCancellationRequested))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
+            cancellationToken.ThrowIfCancellationRequested();
             LlmLog.TimedOut(_logger, request.Item.Id, (long)_options.RequestTimeout.TotalMilliseconds);
             throw new TimeoutException(
                 $"The LLM ({Model} at {_options.EndpointUri}) did not answer within Llm:RequestTimeout {_options.RequestTimeout}, retries included.", ex);
@@ -139,7 +135,12 @@ public sealed class ChatRationaleModel : IRationaleModel
         return new GeneratedRationale(steps, finalAnswer, model, prompt.Version, tokens);
     }
 
-    private string Failure(int status, string detail) => status == 0
-        ? $"The LLM ({Model} at {_options.EndpointUri}) could not be reached after up to {_options.MaxRetries} retries (Llm:MaxRetries): {detail}"
-        : $"The LLM ({Model} at {_options.EndpointUri}) answered HTTP {status}, after up to {_options.MaxRetries} retries (Llm:MaxRetries): {detail}";
+    private string Failure(int status, string detail)
+    {
+        var what = status == 0 ? "could not be reached" : $"answered HTTP {status}";
+        var retried = status is 0 or 408 or 429 or >= 500
+            ? $"after {_options.MaxRetries} retries (Llm:MaxRetries)"
+            : "(not retried: the request itself was refused)";
+        return $"The LLM ({Model} at {_options.EndpointUri}) {what} {retried}: {detail}";
+    }
 }

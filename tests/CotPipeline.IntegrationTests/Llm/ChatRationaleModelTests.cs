@@ -65,6 +65,8 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
         var body = request.Json;
         Assert.Equal("my-deployment", body.GetProperty("model").GetString());
         Assert.Equal("json_object", body.GetProperty("response_format").GetProperty("type").GetString());
+        Assert.Equal(0.2, body.GetProperty("temperature").GetDouble(), precision: 6);
+        Assert.Equal(1500, body.GetProperty("max_completion_tokens").GetInt32());
         var messages = body.GetProperty("messages");
         Assert.Equal("system", messages[0].GetProperty("role").GetString());
         Assert.Contains(Item.Question, messages[1].GetProperty("content").GetString(), StringComparison.Ordinal);
@@ -112,8 +114,7 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<LlmCallException>(() => Model(maxRetries: 2).GenerateAsync(Request, CancellationToken.None));
 
         Assert.Equal(429, ex.Status);
-        Assert.Contains("HTTP 429", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("Llm:MaxRetries", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP 429 after 2 retries (Llm:MaxRetries)", ex.Message, StringComparison.Ordinal);
         Assert.Equal(3, _server.Received.Count);
     }
 
@@ -125,6 +126,7 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<LlmCallException>(() => Model().GenerateAsync(Request, CancellationToken.None));
 
         Assert.Equal(400, ex.Status);
+        Assert.Contains("HTTP 400 (not retried", ex.Message, StringComparison.Ordinal);
         Assert.Single(_server.Received);
     }
 
@@ -143,6 +145,17 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.Contains(content.Length > 0 ? content[..Math.Min(content.Length, 10)] : "", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_AnswerCutOffAtMaxTokens_ThrowsLlmOutputExceptionNamingSetting()
+    {
+        _server.Script(Reply.Success("""{"steps":["患者""", finishReason: "length"));
+
+        var ex = await Assert.ThrowsAsync<LlmOutputException>(() => Model().GenerateAsync(Request, CancellationToken.None));
+
+        Assert.Contains("cut off at Llm:MaxOutputTokens (1500)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("{\"steps\":[\"患者", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -170,5 +183,26 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
 
         Assert.Contains("Llm:RequestTimeout", ex.Message, StringComparison.Ordinal);
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(5), $"took {Stopwatch.GetElapsedTime(started)}");
+    }
+
+    [Fact]
+    public async Task GenerateAsync_CallerCancels_OperationCanceledNotTimeout()
+    {
+        _server.Fallback = Reply.Success(Answer).After(TimeSpan.FromSeconds(20));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Model().GenerateAsync(Request, cancel.Token));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ServerGone_LlmCallExceptionCouldNotBeReached()
+    {
+        var model = Model(maxRetries: 1);
+        await _server.DisposeAsync();
+
+        var ex = await Assert.ThrowsAsync<LlmCallException>(() => model.GenerateAsync(Request, CancellationToken.None));
+
+        Assert.Equal(0, ex.Status);
+        Assert.Contains("could not be reached after 1 retries", ex.Message, StringComparison.Ordinal);
     }
 }

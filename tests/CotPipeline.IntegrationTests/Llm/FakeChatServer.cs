@@ -14,14 +14,15 @@ namespace CotPipeline.IntegrationTests.Llm;
 /// <summary>What the fake server answers to one request.</summary>
 internal sealed record Reply(int Status, string Body, IReadOnlyDictionary<string, string> Headers, TimeSpan Delay)
 {
-    public static Reply Success(string content, string model = "served-model", int promptTokens = 321, int completionTokens = 54) =>
+    public static Reply Success(
+        string content, string model = "served-model", int promptTokens = 321, int completionTokens = 54, string finishReason = "stop") =>
         new(200, JsonSerializer.Serialize(new
         {
             id = "chatcmpl-test",
             @object = "chat.completion",
             created = 1_700_000_000,
             model,
-            choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = "stop" } },
+            choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = finishReason } },
             usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
         }), new Dictionary<string, string>(), TimeSpan.Zero);
 
