@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CotPipeline.Llm;
+
+/// <summary>Wires the rationale model chosen by the <c>Llm</c> configuration section.</summary>
+public static class LlmServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="LlmOptions"/> from <c>Llm</c> (validated at start) and registers the <see cref="IRationaleModel"/>
+    /// of <see cref="LlmOptions.Provider"/> as a singleton, with the <see cref="PromptLibrary"/> it renders prompts from.
+    /// </summary>
+    public static IServiceCollection AddRationaleModel(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LlmOptions>().Bind(configuration.GetSection(LlmOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
+        services.TryAddSingleton<PromptLibrary>();
+        services.TryAddSingleton<IRationaleModel>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
+            return options.Provider == LlmProvider.Offline
+                ? new OfflineRationaleModel()
+                : ChatRationaleModel.Create(options, sp.GetRequiredService<PromptLibrary>(), sp.GetRequiredService<ILoggerFactory>());
+        });
+        return services;
+    }
+}
