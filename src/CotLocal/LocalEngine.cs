@@ -42,7 +42,7 @@ public static class LocalEngine
             return new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
             {
                 TaskHubName = o.HubName,
-                StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
+                StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString ?? throw new InvalidOperationException("Storage:ConnectionString is required by the local host.")),
                 MaxQueuePollingInterval = o.MaxQueuePollingInterval,
                 WorkItemQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
                 ControlQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
