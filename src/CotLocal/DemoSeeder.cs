@@ -60,6 +60,12 @@ public sealed partial class DemoSeeder(
             using var upload = new StreamContent(File.OpenRead(file));
             upload.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
             var response = await http.PostAsync(new Uri($"/api/batches?batchId={DemoBatchId}", UriKind.Relative), upload, stoppingToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                LogDemoFailed(logger, $"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(stoppingToken)}");
+                return;
+            }
+
             LogDemo(logger, (int)response.StatusCode, baseUrl, key);
         }
         catch (HttpRequestException e)
@@ -78,7 +84,7 @@ public sealed partial class DemoSeeder(
 
     [LoggerMessage(2, LogLevel.Information, """
 
-        Demo batch "demo" submitted (HTTP {Status}); 5 demo reviewers are registered. Follow it with:
+        Demo batch "demo" submitted (HTTP {Status}); demo reviewers are registered. Follow it with:
           curl -s -H 'X-Api-Key: {Key}' {BaseUrl}/api/batches/demo
           curl -s -H 'X-Api-Key: {Key}' '{BaseUrl}/api/assignments?batchId=demo'
         """)]

@@ -47,7 +47,7 @@ public static class IntakeParser
             }
         }
 
-        using var reader = new StreamReader(utf8Jsonl, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+        using var reader = new StreamReader(utf8Jsonl, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024, leaveOpen: true);
         var lineNumber = 0;
         while (true)
         {
