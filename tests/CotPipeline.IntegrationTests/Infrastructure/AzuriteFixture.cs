@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace CotPipeline.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A private Azurite (in-memory, free ports) for a test class. Uses the pinned install that <c>.ci/run</c> and the
+/// local host make (<c>~/.cot/azurite-3.37.0</c>, or <c>COT_AZURITE_JS</c>); fails, never skips, when it is missing.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    public const string Version = "3.37.0";
+    private const string Account = "devstoreaccount1";
+    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public int BlobPort { get; } = Ports.Free();
+    public int QueuePort { get; } = Ports.Free();
+    public int TablePort { get; } = Ports.Free();
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{Account};QueueEndpoint=http://127.0.0.1:{QueuePort}/{Account};TableEndpoint=http://127.0.0.1:{TablePort}/{Account};";
+
+    public static string Script()
+    {
+        var script = Environment.GetEnvironmentVariable("COT_AZURITE_JS");
+        if (string.IsNullOrEmpty(script))
+        {
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            script = Path.Combine(home, ".cot", $"azurite-{Version}", "node_modules", "azurite", "dist", "src", "azurite.js");
+        }
+
+        return File.Exists(script)
+            ? script
+            : throw new InvalidOperationException(
+                $"Azurite is not installed at {script}. Install it with: npm install --prefix ~/.cot/azurite-{Version} azurite@{Version} (bash .ci/run does).");
+    }
+
+    public async Task InitializeAsync()
+    {
+        var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            Script(), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent",
+            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
+            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
+            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        {
+            await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(30),
+                () => _process.HasExited ? $"Azurite exited with {_process.ExitCode}: {Output}" : null);
+        }
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace CotPipeline.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Runs the real local host (<c>CotLocal</c>, built with the solution) as a separate process over a private Azurite,
+/// on free ports, and talks to it over HTTP with the operator key.
+/// </summary>
+public sealed class LocalHostFixture : IAsyncLifetime
+{
+    public const string ApiKey = "integration-test-key";
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public AzuriteFixture Azurite { get; } = new();
+    public int ApiPort { get; } = Ports.Free();
+    public int SidecarPort { get; } = Ports.Free();
+    public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>Settings the test class wants on top of the defaults (e.g. short deadlines).</summary>
+    public Dictionary<string, string> Settings { get; } = new()
+    {
+        ["Pipeline__ReviewersPerItem"] = "2",
+        ["Pipeline__ReviewDeadline"] = "01:00:00",
+    };
+
+    public async Task InitializeAsync()
+    {
+        await Azurite.InitializeAsync();
+        await StartHostAsync();
+    }
+
+    public async Task StartHostAsync()
+    {
+        var dll = RepoPaths.BuildOutput("CotLocal", "CotLocal.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.ArgumentList.Add(dll);
+        var env = new Dictionary<string, string>(Settings)
+        {
+            ["Storage__ConnectionString"] = Azurite.ConnectionString,
+            ["Api__Key"] = ApiKey,
+            ["Local__ApiPort"] = ApiPort.ToString(),
+            ["Local__SidecarPort"] = SidecarPort.ToString(),
+            ["Local__Demo"] = "false",
+            ["Local__StartAzurite"] = "false",
+            ["Local__HubName"] = "CotTest",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__CotLocal"] = "Information",
+            ["DOTNET_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (k, v) in env)
+        {
+            start.Environment[k] = v;
+        }
+
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await Ports.WaitListeningAsync(ApiPort, TimeSpan.FromSeconds(60),
+            () => _process.HasExited ? $"CotLocal exited with {_process.ExitCode}:\n{Output}" : null);
+
+        Http?.Dispose();
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ApiPort}"), Timeout = TimeSpan.FromMinutes(2) };
+        Http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+    }
+
+    /// <summary>Kills the host at once (SIGKILL): what a crash looks like to the engine.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        Http?.Dispose();
+        await Azurite.DisposeAsync();
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CotPipeline.IntegrationTests.LocalHost;
+
+/// <summary>Small helpers over the operator API, as a user with curl would call it.</summary>
+internal static class Api
+{
+    public static readonly string[] Criteria =
+        ["medical_correctness", "reasoning_structure", "information_sufficiency", "terminology_clarity", "clinical_value"];
+
+    public static Task<HttpResponseMessage> PostJsonlAsync(this HttpClient http, string url, string jsonl) =>
+        http.PostAsync(new Uri(url, UriKind.Relative), new StringContent(jsonl, Encoding.UTF8, "application/x-ndjson"));
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient http, string url, object body) =>
+        http.PostAsync(new Uri(url, UriKind.Relative), new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
+
+    public static async Task<JsonNode> GetNodeAsync(this HttpClient http, string url)
+    {
+        var response = await http.GetAsync(new Uri(url, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {url}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public static async Task<JsonNode> ReadNodeAsync(this HttpResponseMessage response) =>
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    public static object Review(string assignmentId, string verdict, int[] scores, string? rewrite = null, Dictionary<string, string>? comments = null) => new
+    {
+        assignmentId,
+        verdict,
+        scores = Criteria.Select((c, i) => (c, scores[i])).ToDictionary(p => p.c, p => p.Item2),
+        comments = comments ?? [],
+        rewrite,
+    };
+
+    public static string Item(string id, string department, string question, string answer = "B") =>
+        new JsonObject
+        {
+            ["id"] = id,
+            ["department"] = department,
+            ["question"] = question,
+            ["options"] = new JsonObject { ["A"] = "Option A text", ["B"] = "Option B text", ["C"] = "Option C text", ["D"] = "Option D text" },
+            ["answer"] = answer,
+        }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    /// <summary>Polls until <paramref name="condition"/> holds, failing with the last state when it never does.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        T last;
+        while (true)
+        {
+            last = await probe();
+            if (condition(last))
+            {
+                return last;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; last: {last}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    public static async Task<List<JsonNode>> OpenAssignmentsAsync(this HttpClient http, string batchId) =>
+        (await http.GetNodeAsync($"/api/assignments?batchId={batchId}")).AsArray().Select(a => a!).ToList();
+}
