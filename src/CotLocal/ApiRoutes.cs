@@ -12,16 +12,16 @@ public static class ApiRoutes
 {
     public static void MapCotApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter(RequireApiKey);
-        api.MapPost("/batches", (HttpRequest r, BatchApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAsync(r, c, ct));
-        api.MapGet("/batches/{batchId}", (string batchId, BatchApi a, CancellationToken ct) => a.GetAsync(batchId, ct));
-        api.MapGet("/batches/{batchId}/items", (string batchId, HttpRequest r, BatchApi a, CancellationToken ct) => a.ListItemsAsync(batchId, r, ct));
-        api.MapGet("/batches/{batchId}/items/{itemId}", (string batchId, string itemId, BatchApi a, CancellationToken ct) => a.GetItemAsync(batchId, itemId, ct));
-        api.MapPost("/reviews", (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitReviewAsync(r, c, ct));
-        api.MapPost("/adjudications", (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAdjudicationAsync(r, c, ct));
-        api.MapPost("/reviewers", (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpsertAsync(r, ct));
-        api.MapGet("/reviewers", (ReviewerApi a, CancellationToken ct) => a.ListAsync(ct));
-        api.MapGet("/assignments", (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.ListAssignmentsAsync(r, ct));
+        var api = app.MapGroup("/" + ApiRouteTable.Prefix).AddEndpointFilter(RequireApiKey);
+        api.MapPost(ApiRouteTable.Batches, (HttpRequest r, BatchApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAsync(r, c, ct));
+        api.MapGet(ApiRouteTable.Batch, (string batchId, BatchApi a, CancellationToken ct) => a.GetAsync(batchId, ct));
+        api.MapGet(ApiRouteTable.BatchItems, (string batchId, HttpRequest r, BatchApi a, CancellationToken ct) => a.ListItemsAsync(batchId, r, ct));
+        api.MapGet(ApiRouteTable.BatchItem, (string batchId, string itemId, BatchApi a, CancellationToken ct) => a.GetItemAsync(batchId, itemId, ct));
+        api.MapPost(ApiRouteTable.Reviews, (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitReviewAsync(r, c, ct));
+        api.MapPost(ApiRouteTable.Adjudications, (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAdjudicationAsync(r, c, ct));
+        api.MapPost(ApiRouteTable.Reviewers, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpsertAsync(r, ct));
+        api.MapGet(ApiRouteTable.Reviewers, (ReviewerApi a, CancellationToken ct) => a.ListAsync(ct));
+        api.MapGet(ApiRouteTable.Assignments, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.ListAssignmentsAsync(r, ct));
     }
 
     /// <summary>Locally the operator key travels in <c>X-Api-Key</c> (Azure checks Functions keys instead).</summary>

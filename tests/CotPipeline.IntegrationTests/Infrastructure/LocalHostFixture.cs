@@ -25,6 +25,8 @@ public sealed class LocalHostFixture : IAsyncLifetime
     {
         ["Pipeline__ReviewersPerItem"] = "2",
         ["Pipeline__ReviewDeadline"] = "01:00:00",
+        // Small, so the size limit can be tested without sending hundreds of megabytes.
+        ["Api__MaxUploadBytes"] = (4 * 1024 * 1024).ToString(),
     };
 
     public async Task InitializeAsync()

@@ -1,0 +1,44 @@
+using CotPipeline.Activities;
+using CotPipeline.Constants;
+using CotPipeline.Models;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace CotFunctions;
+
+/// <summary>The activities of <see cref="TaskNames.AllActivities"/>, each handed to its CotPipeline class.</summary>
+public sealed class ActivityFunctions(
+    ScheduleItemsPage scheduleItemsPage,
+    GenerateCandidate generateCandidate,
+    CommitVersion commitVersion,
+    AssignReviewers assignReviewers,
+    CloseAssignments closeAssignments,
+    ReachConsensus reachConsensus,
+    RequestAdjudication requestAdjudication,
+    FinalizeItem finalizeItem)
+{
+    [Function(TaskNames.ScheduleItemsPage)]
+    public Task<ScheduleItemsPageResult> ScheduleItemsPage([ActivityTrigger] ScheduleItemsPageInput input, [DurableClient] DurableTaskClient client) =>
+        scheduleItemsPage.RunAsync(input, client);
+
+    [Function(TaskNames.GenerateCandidate)]
+    public Task<CandidateResult> GenerateCandidate([ActivityTrigger] GenerateCandidateInput input) => generateCandidate.RunAsync(input);
+
+    [Function(TaskNames.CommitVersion)]
+    public Task<CommitVersionResult> CommitVersion([ActivityTrigger] CommitVersionInput input) => commitVersion.RunAsync(input);
+
+    [Function(TaskNames.AssignReviewers)]
+    public Task<List<string>> AssignReviewers([ActivityTrigger] AssignReviewersInput input) => assignReviewers.RunAsync(input);
+
+    [Function(TaskNames.CloseAssignments)]
+    public Task CloseAssignments([ActivityTrigger] CloseAssignmentsInput input) => closeAssignments.RunAsync(input);
+
+    [Function(TaskNames.ReachConsensus)]
+    public Task<ConsensusResult> ReachConsensus([ActivityTrigger] ReachConsensusInput input) => reachConsensus.RunAsync(input);
+
+    [Function(TaskNames.RequestAdjudication)]
+    public Task<string?> RequestAdjudication([ActivityTrigger] RequestAdjudicationInput input) => requestAdjudication.RunAsync(input);
+
+    [Function(TaskNames.FinalizeItem)]
+    public Task FinalizeItem([ActivityTrigger] FinalizeItemInput input) => finalizeItem.RunAsync(input);
+}

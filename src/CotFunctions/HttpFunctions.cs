@@ -1,0 +1,58 @@
+using CotPipeline.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+
+namespace CotFunctions;
+
+/// <summary>
+/// The routes of <see cref="ApiRouteTable"/>, each handed to its CotPipeline handler. The ASP.NET Core integration
+/// executes the returned <see cref="IResult"/> itself. Operator calls are authorised by Functions keys.
+/// </summary>
+public sealed class HttpFunctions(BatchApi batches, ReviewApi reviews, ReviewerApi reviewers)
+{
+    [Function("SubmitBatch")]
+    public Task<IResult> SubmitBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.Batches)] HttpRequest req,
+        [DurableClient] DurableTaskClient client, CancellationToken ct) => batches.SubmitAsync(req, client, ct);
+
+    [Function("GetBatch")]
+    public Task<IResult> GetBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Batch)] HttpRequest req,
+        string batchId, CancellationToken ct) => batches.GetAsync(batchId, ct);
+
+    [Function("ListItems")]
+    public Task<IResult> ListItems(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.BatchItems)] HttpRequest req,
+        string batchId, CancellationToken ct) => batches.ListItemsAsync(batchId, req, ct);
+
+    [Function("GetItem")]
+    public Task<IResult> GetItem(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.BatchItem)] HttpRequest req,
+        string batchId, string itemId, CancellationToken ct) => batches.GetItemAsync(batchId, itemId, ct);
+
+    [Function("SubmitReview")]
+    public Task<IResult> SubmitReview(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.Reviews)] HttpRequest req,
+        [DurableClient] DurableTaskClient client, CancellationToken ct) => reviews.SubmitReviewAsync(req, client, ct);
+
+    [Function("SubmitAdjudication")]
+    public Task<IResult> SubmitAdjudication(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.Adjudications)] HttpRequest req,
+        [DurableClient] DurableTaskClient client, CancellationToken ct) => reviews.SubmitAdjudicationAsync(req, client, ct);
+
+    [Function("UpsertReviewers")]
+    public Task<IResult> UpsertReviewers(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.Reviewers)] HttpRequest req,
+        CancellationToken ct) => reviewers.UpsertAsync(req, ct);
+
+    [Function("ListReviewers")]
+    public Task<IResult> ListReviewers(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Reviewers)] HttpRequest req,
+        CancellationToken ct) => reviewers.ListAsync(ct);
+
+    [Function("ListAssignments")]
+    public Task<IResult> ListAssignments(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Assignments)] HttpRequest req,
+        CancellationToken ct) => reviewers.ListAssignmentsAsync(req, ct);
+}

@@ -1,0 +1,33 @@
+namespace CotPipeline.Http;
+
+/// <summary>
+/// Every HTTP route of the API, below the <c>/api</c> prefix, in one place: the Functions app declares its triggers
+/// with these constants, and tests check the Functions metadata and the local host's endpoints against <see cref="All"/>.
+/// </summary>
+public static class ApiRouteTable
+{
+    public const string Prefix = "api";
+
+    public const string Batches = "batches";
+    public const string Batch = "batches/{batchId}";
+    public const string BatchItems = "batches/{batchId}/items";
+    public const string BatchItem = "batches/{batchId}/items/{itemId}";
+    public const string Reviews = "reviews";
+    public const string Adjudications = "adjudications";
+    public const string Reviewers = "reviewers";
+    public const string Assignments = "assignments";
+
+    /// <summary>Each route with its HTTP method (lower case, as Functions metadata spells it).</summary>
+    public static readonly IReadOnlyList<(string Method, string Route)> All =
+    [
+        ("post", Batches),
+        ("get", Batch),
+        ("get", BatchItems),
+        ("get", BatchItem),
+        ("post", Reviews),
+        ("post", Adjudications),
+        ("post", Reviewers),
+        ("get", Reviewers),
+        ("get", Assignments),
+    ];
+}
