@@ -1,0 +1,286 @@
+using CotPipeline.Constants;
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Orchestrations;
+using Moq;
+using static CotPipeline.Tests.Orchestrations.OrchestrationScript;
+
+namespace CotPipeline.Tests.Orchestrations;
+
+/// <summary>Each path of one ReviewItem execution, against a strict mock context: every step the orchestrator takes is scripted.</summary>
+public sealed class ReviewItemOrchestratorTests
+{
+    private static OrchestrationScript Drafting() => new OrchestrationScript()
+        .Activity<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, Passing())
+        .Activity<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, new CommitVersionResult(1, null))
+        .Action<FinalizeItemInput>(TaskNames.FinalizeItem);
+
+    [Fact]
+    public async Task RunAsync_AcceptInRound1_DraftsAssignsWaitsAndFinalizesVerified()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Reviews(new("b1.q1.1.r2", "r2", 1), new("b1.q1.1.r1", "r1", 1));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(new ItemOutcome(ItemState.Verified, 1, 1, "accepted by the reviewers"), outcome);
+        Assert.Equal([TaskNames.GenerateCandidate, TaskNames.CommitVersion, TaskNames.AssignReviewers, TaskNames.ReachConsensus, TaskNames.FinalizeItem], script.Names);
+        var assign = script.Input<AssignReviewersInput>(TaskNames.AssignReviewers);
+        Assert.Equal((1, 1, 2, Now.AddDays(3)), (assign.Round, assign.Version, assign.Count, assign.Deadline));
+        Assert.Equal(["r2", "r1"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+        var draft = script.Input<GenerateCandidateInput>(TaskNames.GenerateCandidate);
+        Assert.Equal((1, (int?)null, (int?)null), (draft.Version, draft.ParentVersion, draft.CritiqueRound));
+    }
+
+    [Fact]
+    public async Task RunAsync_RejectedWithoutRewrite_ContinuesAsNewToRegenerateWithCritique()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Reject, null))
+            .Reviews(new("a1", "r1", 1), new("a2", "r2", 1))
+            .ExpectContinueAsNew();
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Null(outcome);
+        var next = Assert.IsType<ReviewItemInput>(script.ContinuedWith);
+        Assert.Equal(new LoopState(1, 1, 1, NextVersionKind.Regenerate, CritiqueRound: 1), next.State);
+        Assert.DoesNotContain(TaskNames.FinalizeItem, script.Names);
+    }
+
+    [Fact]
+    public async Task RunAsync_RegenerateThenAccept_DraftsV2FromTheCritiqueAndVerifiesIt()
+    {
+        var script = new OrchestrationScript()
+            .Activity<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, Passing())
+            .Activity<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, new CommitVersionResult(2, null))
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r3", "r4"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Reviews(new("a3", "r3", 2), new("a4", "r4", 2));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object,
+            Input(new LoopState(1, 1, 1, NextVersionKind.Regenerate, CritiqueRound: 1)));
+
+        Assert.Equal(new ItemOutcome(ItemState.Verified, 2, 2, "accepted by the reviewers"), outcome);
+        var regen = script.Input<GenerateCandidateInput>(TaskNames.GenerateCandidate);
+        Assert.Equal((2, (int?)1, (int?)1), (regen.Version, regen.ParentVersion, regen.CritiqueRound));
+        Assert.Equal(2, script.Input<AssignReviewersInput>(TaskNames.AssignReviewers).Round);
+    }
+
+    [Fact]
+    public async Task RunAsync_HumanRewriteThenAccept_CommitsTheRewriteAndNeverAsksItsAuthor()
+    {
+        var script = new OrchestrationScript()
+            .Activity<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, new CommitVersionResult(2, "r1"))
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r2", "r3"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Reviews(new("a2", "r2", 2), new("a3", "r3", 2));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object,
+            Input(new LoopState(1, 1, 1, NextVersionKind.HumanRewrite, CritiqueRound: 1, RewriteBy: "r1")));
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
+        Assert.Equal(2, outcome.FinalVersion);
+        var commit = script.Input<CommitVersionInput>(TaskNames.CommitVersion);
+        Assert.Equal((VersionOrigin.ReviewRewrite, 2, (int?)1, "r1", (int?)1), (commit.Origin, commit.Version, commit.ParentVersion, commit.ReviewerId, commit.Round));
+        Assert.Contains("r1", script.Input<AssignReviewersInput>(TaskNames.AssignReviewers).Exclude);
+        Assert.DoesNotContain(TaskNames.GenerateCandidate, script.Names);
+    }
+
+    [Fact]
+    public async Task RunAsync_RejectedWithRewrite_ContinuesAsNewToCommitTheRewrite()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Reject, "r2"))
+            .Reviews(new("a1", "r1", 1), new("a2", "r2", 1))
+            .ExpectContinueAsNew();
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        var next = Assert.IsType<ReviewItemInput>(script.ContinuedWith);
+        Assert.Equal(new LoopState(1, 1, 1, NextVersionKind.HumanRewrite, CritiqueRound: 1, RewriteBy: "r2"), next.State);
+    }
+
+    [Fact]
+    public async Task RunAsync_WidelySplitReviewers_AsksOneMoreReviewerThenDecides()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"], ["r3"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus,
+                new ConsensusResult(ConsensusOutcome.NeedsExtraReviewer, null), new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Reviews(new("a1", "r1", 1), new("a2", "r2", 1), new("a3", "r3", 1));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
+        var extra = script.Input<AssignReviewersInput>(TaskNames.AssignReviewers, 1);
+        Assert.Equal((1, 1), (extra.Round, extra.Count));
+        Assert.Equal(["r1", "r2"], extra.Exclude);
+        var first = script.Input<ReachConsensusInput>(TaskNames.ReachConsensus, 0);
+        var second = script.Input<ReachConsensusInput>(TaskNames.ReachConsensus, 1);
+        Assert.True(first.MayAskExtraReviewer);
+        Assert.False(second.MayAskExtraReviewer);
+        Assert.Equal(["r1", "r2", "r3"], second.Counted);
+    }
+
+    [Fact]
+    public async Task RunAsync_StrikeCapReached_ContinuesAsNewIntoAdjudication()
+    {
+        var script = new OrchestrationScript()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Reject, "r1"))
+            .Reviews(new("a1", "r1", 3), new("a2", "r2", 3))
+            .ExpectContinueAsNew();
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input(new LoopState(2, 3, 2, NextVersionKind.None)));
+
+        var next = Assert.IsType<ReviewItemInput>(script.ContinuedWith);
+        Assert.Equal(new LoopState(3, 3, 3, NextVersionKind.None, Adjudicating: true), next.State);
+    }
+
+    [Fact]
+    public async Task RunAsync_AdjudicatorAccepts_CommitsFinalTextAndVerifies()
+    {
+        var script = new OrchestrationScript()
+            .Action<RequestAdjudicationInput>(TaskNames.RequestAdjudication)
+            .Activity<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, new CommitVersionResult(4, "adj"))
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Adjudication(new AdjudicationSubmitted("adj", AdjudicationDecision.Accept));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input(new LoopState(3, 3, 3, NextVersionKind.None, Adjudicating: true)));
+
+        Assert.Equal(new ItemOutcome(ItemState.Verified, 4, 3, "final text set by the adjudicator"), outcome);
+        Assert.Equal(VersionOrigin.Adjudication, script.Input<CommitVersionInput>(TaskNames.CommitVersion).Origin);
+        Assert.True(script.Input<FinalizeItemInput>(TaskNames.FinalizeItem).Adjudicated);
+        Assert.Equal(Now.AddDays(7), script.Input<RequestAdjudicationInput>(TaskNames.RequestAdjudication).Deadline);
+    }
+
+    [Fact]
+    public async Task RunAsync_AdjudicatorExcludes_FinalizesExcludedWithoutANewVersion()
+    {
+        var script = new OrchestrationScript()
+            .Action<RequestAdjudicationInput>(TaskNames.RequestAdjudication)
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Adjudication(new AdjudicationSubmitted("adj", AdjudicationDecision.Exclude));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input(new LoopState(3, 3, 3, NextVersionKind.None, Adjudicating: true)));
+
+        Assert.Equal(ItemState.Excluded, outcome!.State);
+        Assert.Null(outcome.FinalVersion);
+        Assert.DoesNotContain(TaskNames.CommitVersion, script.Names);
+    }
+
+    [Fact]
+    public async Task RunAsync_AdjudicationDeadlinePasses_AsksAgainWithAFreshHistory()
+    {
+        var script = new OrchestrationScript()
+            .Action<RequestAdjudicationInput>(TaskNames.RequestAdjudication)
+            .TimerFires()
+            .ExpectContinueAsNew();
+        script.Context.Setup(c => c.WaitForExternalEvent<AdjudicationSubmitted>(EventNames.AdjudicationSubmitted, It.IsAny<CancellationToken>()))
+            .Returns(new TaskCompletionSource<AdjudicationSubmitted>().Task);
+        var input = Input(new LoopState(3, 3, 3, NextVersionKind.None, Adjudicating: true));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, input);
+
+        Assert.Null(outcome);
+        Assert.Equal(input, script.ContinuedWith);
+    }
+
+    [Fact]
+    public async Task RunAsync_ReviewDeadlinePasses_ClosesTheMissingAssignmentAndAsksSomeoneElse()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"], ["r3"])
+            .Action<CloseAssignmentsInput>(TaskNames.CloseAssignments)
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null));
+        // r1 answers in time; the deadline passes before r2 does; r3 is asked and answers.
+        script.Context.SetupSequence(c => c.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ReviewSubmitted("a1", "r1", 1))
+            .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
+            .ReturnsAsync(new ReviewSubmitted("a3", "r3", 1));
+        var timers = new Queue<Task>([Task.CompletedTask, new TaskCompletionSource().Task]);
+        script.Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(() => timers.Dequeue());
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
+        Assert.Equal(["r2"], script.Input<CloseAssignmentsInput>(TaskNames.CloseAssignments).ReviewerIds);
+        var replacement = script.Input<AssignReviewersInput>(TaskNames.AssignReviewers, 1);
+        Assert.Equal(1, replacement.Count);
+        Assert.Equal(["r1", "r2"], replacement.Exclude);
+        Assert.Equal(["r1", "r3"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+    }
+
+    [Fact]
+    public async Task RunAsync_StaleForeignAndRepeatedEvents_AreIgnored()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Reviews(
+                new("old", "r1", 0),
+                new("x", "intruder", 1),
+                new("a1", "r1", 1),
+                new("a1", "r1", 1),
+                new("a2", "r2", 1));
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(["r1", "r2"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoCandidatePassesTheGates_RetriesWithFeedbackThenFails()
+    {
+        var script = new OrchestrationScript()
+            .Activity<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, Failing("the final answer is \"A\" but the key is \"C\""))
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem);
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(ItemState.Failed, outcome!.State);
+        Assert.Equal("no rationale passed the automatic gates after 2 attempts", outcome.Reason);
+        var second = script.Input<GenerateCandidateInput>(TaskNames.GenerateCandidate, 1);
+        Assert.Equal(1, second.Attempt);
+        Assert.Equal(["the final answer is \"A\" but the key is \"C\""], second.GateFeedback);
+    }
+
+    [Fact]
+    public async Task RunAsync_KCandidates_DraftsInParallelAndKeepsTheFirstPassing()
+    {
+        var script = new OrchestrationScript()
+            .Activity<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, Passing(2))
+            .Activity<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, new CommitVersionResult(1, null))
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Reviews(new("a1", "r1", 1), new("a2", "r2", 1));
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = Loop with { Candidates = 3 } });
+
+        Assert.Equal([0, 1, 2], script.Calls.Where(c => c.Name == TaskNames.GenerateCandidate).Select(c => ((GenerateCandidateInput)c.Input!).Candidate));
+        Assert.Equal("cand-2", script.Input<CommitVersionInput>(TaskNames.CommitVersion).CandidatePath);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoReviewerFree_WaitsAndContinuesAsNewUnchanged()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, new List<string>())
+            .TimerFires()
+            .ExpectContinueAsNew();
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Null(outcome);
+        var next = Assert.IsType<ReviewItemInput>(script.ContinuedWith);
+        Assert.Equal(new LoopState(0, 1, 0, NextVersionKind.None), next.State);
+    }
+}
