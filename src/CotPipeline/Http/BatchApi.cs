@@ -183,7 +183,18 @@ public sealed class BatchApi(
         }
 
         var state = request.Query["state"].ToString();
+        if (state.Length > 0 && Enum.GetValues<ItemState>().All(s => s.Name() != state))
+        {
+            return Problems.BadRequest(
+                $"Query parameter \"state\" is \"{Ids.Shorten(state)}\"; use one of {string.Join(", ", Enum.GetValues<ItemState>().Select(s => s.Name()))}.");
+        }
+
         await store.EnsureCreatedAsync();
+        if (await store.GetRowAsync<BatchRow>(store.Batches, BatchRow.Partition, batchId, ct) is null)
+        {
+            return Problems.NotFound($"There is no batch \"{batchId}\".");
+        }
+
         var items = new List<object>();
         await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
         {

@@ -42,22 +42,40 @@ public static class BodyReader
             return (null, Problems.TooLarge($"The body is larger than {maxBytes:N0} bytes."));
         }
 
+        // "An array" for list bodies (the reviewer registry), "an object" otherwise.
+        var expected = typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)) ? "a JSON array" : "a JSON object";
         if (buffer.Length == 0)
         {
-            return (null, Problems.BadRequest("The body is empty; send a JSON object."));
+            return (null, Problems.BadRequest($"The body is empty; send {expected}."));
         }
 
+        // Syntax first, then shape: "not valid JSON" is said only of text that is not JSON.
+        JsonDocument document;
         try
         {
             buffer.Position = 0;
-            var value = await JsonSerializer.DeserializeAsync<T>(buffer, Json.Options, ct);
-            return value is null ? (null, Problems.BadRequest("The body is JSON null; send a JSON object.")) : (value, null);
+            document = await JsonDocument.ParseAsync(buffer, cancellationToken: ct);
         }
         catch (JsonException e)
         {
             var where = e.LineNumber is { } line ? $" at line {line + 1}, position {e.BytePositionInLine + 1}" : "";
-            var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" (field {e.Path})";
-            return (null, Problems.BadRequest($"The body is not valid JSON{where}{path}."));
+            return (null, Problems.BadRequest($"The body is not valid JSON{where}."));
+        }
+
+        using (document)
+        {
+            try
+            {
+                var value = document.RootElement.Deserialize<T>(Json.Options);
+                return value is null ? (null, Problems.BadRequest($"The body is JSON null; send {expected}.")) : (value, null);
+            }
+            catch (JsonException e)
+            {
+                var field = e.Path?.TrimStart('$').TrimStart('.');
+                return (null, Problems.BadRequest(string.IsNullOrEmpty(field)
+                    ? $"The body must be {expected}."
+                    : $"Field \"{field}\" has the wrong type, or a value this API does not know."));
+            }
         }
     }
 }

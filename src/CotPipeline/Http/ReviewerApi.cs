@@ -38,9 +38,9 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
         }
 
         var problems = body.SelectMany((r, i) => Validate(r).Select(p => $"reviewer {i + 1}: {p}")).ToList();
-        foreach (var dup in body.GroupBy(r => r.Id).Where(g => g.Key is not null && g.Count() > 1))
+        foreach (var dup in body.Select((r, i) => (r?.Id, Index: i + 1)).GroupBy(r => r.Id).Where(g => g.Key is not null && g.Count() > 1))
         {
-            problems.Add($"id \"{dup.Key}\" appears {dup.Count()} times");
+            problems.Add($"reviewers {string.Join(", ", dup.Select(d => d.Index))}: id \"{dup.Key}\" appears {dup.Count()} times");
         }
 
         if (problems.Count > 0)
@@ -68,8 +68,14 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
         return Results.Ok(new { stored = body.Count });
     }
 
-    private static IEnumerable<string> Validate(ReviewerDto r)
+    private static IEnumerable<string> Validate(ReviewerDto? r)
     {
+        if (r is null)
+        {
+            yield return "is null; send an object with \"id\", \"name\", \"email\" and \"departments\"";
+            yield break;
+        }
+
         if (Ids.Problem(r.Id, "\"id\"") is { } idProblem)
         {
             yield return idProblem;

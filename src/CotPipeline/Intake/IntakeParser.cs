@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -47,27 +49,26 @@ public static class IntakeParser
             }
         }
 
-        using var reader = new StreamReader(utf8Jsonl, StrictUtf8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024, leaveOpen: true);
+        // Lines are split as bytes and each is decoded on its own, so invalid UTF-8 is reported on its own line
+        // (a decoding reader fails a whole buffer at once, far from the line at fault).
+        var reader = PipeReader.Create(utf8Jsonl, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
         var lineNumber = 0;
-        while (true)
+        var full = false;
+
+        void ParseNextLine(ReadOnlySequence<byte> bytes)
         {
-            string? line;
+            lineNumber++;
+            string line;
             try
             {
-                line = await reader.ReadLineAsync(ct);
+                line = StrictUtf8.GetString(bytes);
             }
             catch (DecoderFallbackException)
             {
-                Fail(lineNumber + 1, "the text is not valid UTF-8; save the file as UTF-8 and upload it again");
-                break;
+                Fail(lineNumber, "the text is not valid UTF-8; save the file as UTF-8 and upload it again");
+                return;
             }
 
-            if (line is null)
-            {
-                break;
-            }
-
-            lineNumber++;
             if (lineNumber == 1 && line.StartsWith('\uFEFF'))
             {
                 line = line[1..];
@@ -75,30 +76,61 @@ public static class IntakeParser
 
             if (string.IsNullOrWhiteSpace(line))
             {
-                continue;
+                return;
             }
 
-            var (item, problem) = ParseLine(line, limits);
+            var (item, problem) = ParseLine(line.TrimEnd('\r'), limits);
             if (problem is not null)
             {
                 Fail(lineNumber, problem);
-                continue;
+                return;
             }
 
             if (firstLineOfId.TryGetValue(item!.Id, out var first))
             {
                 Fail(lineNumber, $"duplicate id \"{item.Id}\" (first used on line {first})");
-                continue;
+                return;
             }
 
             firstLineOfId[item.Id] = lineNumber;
             if (items.Count == limits.MaxItemsPerBatch)
             {
                 Fail(lineNumber, $"the batch has more than {limits.MaxItemsPerBatch:N0} items; split the file");
-                break;
+                full = true;
+                return;
             }
 
             items.Add(item);
+        }
+
+        try
+        {
+            while (!full)
+            {
+                var read = await reader.ReadAsync(ct);
+                var buffer = read.Buffer;
+                while (!full && buffer.PositionOf((byte)'\n') is { } end)
+                {
+                    ParseNextLine(buffer.Slice(0, end));
+                    buffer = buffer.Slice(buffer.GetPosition(1, end));
+                }
+
+                if (read.IsCompleted)
+                {
+                    if (!full && !buffer.IsEmpty)
+                    {
+                        ParseNextLine(buffer);
+                    }
+
+                    break;
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
         }
 
         if (lineNumber > 0 && items.Count == 0 && errorCount == 0)
@@ -120,7 +152,7 @@ public static class IntakeParser
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
+            node = JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
