@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+using CotPipeline.Constants;
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Orchestrations;
+using Microsoft.DurableTask;
+
+namespace CotPipeline.Tests.Orchestrations;
+
+/// <summary>
+/// Activities that answer from a script instead of storage, registered under the real task names beside the real
+/// orchestrators, so the in-memory engine runs the true loop (replay, events, timers, continue-as-new).
+/// </summary>
+internal sealed class FakeActivities
+{
+    private readonly ConcurrentQueue<ConsensusResult> _decisions = new();
+    private int _nextReviewer;
+
+    public ConcurrentQueue<(string Name, object Input)> Calls { get; } = new();
+
+    public FakeActivities Decide(params ConsensusResult[] decisions)
+    {
+        foreach (var d in decisions)
+        {
+            _decisions.Enqueue(d);
+        }
+
+        return this;
+    }
+
+    public IEnumerable<T> Inputs<T>(string name) => Calls.Where(c => c.Name == name).Select(c => (T)c.Input);
+
+    public void Register(DurableTaskRegistry registry)
+    {
+        registry.AddOrchestratorFunc<ReviewItemInput, ItemOutcome?>(TaskNames.ReviewItem, ReviewItemOrchestrator.RunAsync);
+        registry.AddActivityFunc<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, (_, input) =>
+            Record(TaskNames.GenerateCandidate, input, new CandidateResult(input.Candidate, true, [], $"v{input.Version}-c{input.Candidate}")));
+        registry.AddActivityFunc<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, (_, input) =>
+            Record(TaskNames.CommitVersion, input, new CommitVersionResult(input.Version, input.Origin == VersionOrigin.Candidate ? null : input.ReviewerId)));
+        registry.AddActivityFunc<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, (_, input) =>
+        {
+            var picked = new List<string>();
+            while (picked.Count < input.Count)
+            {
+                var id = $"r{Interlocked.Increment(ref _nextReviewer)}";
+                if (!input.Exclude.Contains(id))
+                {
+                    picked.Add(id);
+                }
+            }
+
+            return Record(TaskNames.AssignReviewers, input, picked);
+        });
+        registry.AddActivityFunc<CloseAssignmentsInput, bool>(TaskNames.CloseAssignments, (_, input) => Record(TaskNames.CloseAssignments, input, true));
+        registry.AddActivityFunc<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, (_, input) =>
+            Record(TaskNames.ReachConsensus, input, _decisions.TryDequeue(out var d) ? d : new ConsensusResult(ConsensusOutcome.Accept, null)));
+        registry.AddActivityFunc<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, (_, input) => Record<string?>(TaskNames.RequestAdjudication, input, "adj"));
+        registry.AddActivityFunc<FinalizeItemInput, bool>(TaskNames.FinalizeItem, (_, input) => Record(TaskNames.FinalizeItem, input, true));
+    }
+
+    private T Record<T>(string name, object input, T result)
+    {
+        Calls.Enqueue((name, input));
+        return result;
+    }
+}
