@@ -1,0 +1,225 @@
+using CotPipeline.Activities;
+using CotPipeline.Domain;
+using CotPipeline.IntegrationTests.Infrastructure;
+using CotPipeline.Llm;
+using CotPipeline.Models;
+using CotPipeline.Options;
+using CotPipeline.Storage;
+using Moq;
+
+namespace CotPipeline.IntegrationTests.Activities;
+
+/// <summary>The activities against real storage (Azurite): routing, idempotent retries, nothing overwritten.</summary>
+public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    private static readonly DateTime Deadline = new(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static AssignReviewersInput Assign(int count, params string[] exclude) =>
+        new("b1", "q1", 1, 1, count, exclude, Deadline, RoundHasReviewers: false);
+
+    [Fact]
+    public async Task AssignReviewers_DepartmentMatchesFirst_ThenOthersWhenTooFew()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("neuro", "neurology");
+        await s.WithReviewerAsync("cardio", "Cardiology|respiratory");
+        await s.WithReviewerAsync("any", "*");
+
+        var two = await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(2));
+        Assert.Equal(["any", "cardio"], two.Order());
+
+        var third = await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1, "any", "cardio"));
+        Assert.Equal(["neuro"], third);
+        Assert.Equal("in-review", (await s.ItemRowAsync()).State);
+    }
+
+    [Fact]
+    public async Task AssignReviewers_LeastOpenWorkFirst_CapacityAndInactiveRespected()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithItemAsync(item: StoreScenario.Item with { Id = "q2" });
+        await s.WithReviewerAsync("busy", capacity: 10);
+        await s.WithReviewerAsync("full", capacity: 1);
+        await s.WithReviewerAsync("idle");
+        await s.WithReviewerAsync("gone", active: false);
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        await activity.RunAsync(new AssignReviewersInput("b1", "q2", 1, 1, 2, ["idle"], Deadline, false));
+
+        var picked = await activity.RunAsync(Assign(3));
+
+        Assert.Equal(["busy", "idle"], picked.Order());
+        Assert.Equal("idle", (await activity.RunAsync(new AssignReviewersInput("b1", "q1", 2, 1, 1, [], Deadline, false))).Single());
+    }
+
+    [Fact]
+    public async Task AssignReviewers_NobodyFree_ReturnsNoneAndItemAwaitsReviewer()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("author");
+
+        var picked = await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(2, "author"));
+
+        Assert.Empty(picked);
+        Assert.Equal("awaiting-reviewer", (await s.ItemRowAsync()).State);
+    }
+
+    [Fact]
+    public async Task AssignReviewers_RetriedStep_SameReviewersOneRowEach()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        foreach (var id in new[] { "r1", "r2", "r3", "r4" })
+        {
+            await s.WithReviewerAsync(id);
+        }
+
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        var first = await activity.RunAsync(Assign(2));
+        var retry = await activity.RunAsync(Assign(2));
+
+        Assert.Equal(first.Order(), retry.Order());
+        var rows = 0;
+        await foreach (var _ in s.Store.Assignments.QueryAsync<AssignmentRow>())
+        {
+            rows++;
+        }
+
+        Assert.Equal(2, rows);
+    }
+
+    [Fact]
+    public async Task AssignReviewers_ReviewerWhoseAssignmentWasClosed_NotAskedAgainInThatRound()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("late");
+        await s.WithReviewerAsync("other");
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        Assert.Equal("late", (await activity.RunAsync(Assign(1, "other"))).Single());
+        await new CloseAssignments(s.Store).RunAsync(new CloseAssignmentsInput("b1", "q1", 1, ["late"]));
+
+        var replacement = await activity.RunAsync(Assign(2));
+
+        Assert.Equal(["other"], replacement);
+    }
+
+    [Fact]
+    public async Task GenerateCandidate_RetriedAfterTheModelAnswered_DoesNotCallTheModelAgain()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var model = new Mock<IRationaleModel>(MockBehavior.Strict);
+        model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new GeneratedRationale(["首先", "then C"], "C", "m1", "rationale-v1", new TokenUsage(100, 20)));
+        var activity = new GenerateCandidate(s.Store, model.Object, TimeProvider.System);
+        var input = new GenerateCandidateInput("b1", "q1", 1, 0, 0, null, null, null);
+
+        var first = await activity.RunAsync(input);
+        var retry = await activity.RunAsync(input);
+
+        Assert.True(first.Passed);
+        Assert.Equal(first with { Problems = [] }, retry with { Problems = [] });
+        model.Verify(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+        var stored = await s.Store.ReadJsonAsync<RationaleVersion>(first.Path);
+        Assert.Equal(("llm", "m1", 100, "首先"), (stored!.Source, stored.Model, stored.Tokens.Prompt, stored.Steps[0]));
+    }
+
+    [Fact]
+    public async Task GenerateCandidate_WrongAnswerOrUnusableOutput_FailsTheGatesWithReasons()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var model = new Mock<IRationaleModel>();
+        model.SetupSequence(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new GeneratedRationale(["one", "two"], "A", "m1", "rationale-v1", TokenUsage.None))
+            .ThrowsAsync(new LlmOutputException("the answer is not JSON"));
+        var activity = new GenerateCandidate(s.Store, model.Object, TimeProvider.System);
+
+        var wrong = await activity.RunAsync(new GenerateCandidateInput("b1", "q1", 1, 0, 0, null, null, null));
+        var garbled = await activity.RunAsync(new GenerateCandidateInput("b1", "q1", 1, 0, 1, null, null, null));
+
+        Assert.Equal(["the final answer is \"A\" but the key is \"C\""], wrong.Problems);
+        Assert.False(garbled.Passed);
+        Assert.Contains("the answer is not JSON", garbled.Problems.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GenerateCandidate_Regeneration_GetsPreviousVersionAndCountedCritiqueOnly()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
+        {
+            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["old"], FinalAnswer = "C", Source = "llm", CreatedAt = DateTimeOffset.UnixEpoch,
+        });
+        await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, comment: "rule out B"));
+        await s.AddReviewAsync(StoreScenario.Review("late", 1, Verdict.NeedsRevision, 1, comment: "not counted"), counted: false);
+        RationaleRequest? seen = null;
+        var model = new Mock<IRationaleModel>();
+        model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((RationaleRequest r, CancellationToken _) => seen = r)
+            .ReturnsAsync(new GeneratedRationale(["new", "C it is"], "C", "m1", "rationale-v1", TokenUsage.None));
+
+        var result = await new GenerateCandidate(s.Store, model.Object, TimeProvider.System)
+            .RunAsync(new GenerateCandidateInput("b1", "q1", 2, 0, 0, 1, 1, null));
+
+        Assert.Equal(["old"], seen!.Previous!.Steps);
+        Assert.Equal("rule out B", seen.Critique!.Single().Comments["reasoning_structure"]);
+        var stored = await s.Store.ReadJsonAsync<RationaleVersion>(result.Path);
+        Assert.Equal(("llm-regenerated", (int?)1, (int?)1), (stored!.Source, stored.ParentVersion, stored.CritiqueRound));
+        Assert.Contains("rule out B", stored.Critique, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CommitVersion_FromRewrite_HumanVersionByItsAuthor_AndARetryOverwritesNothing()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, rewrite: "1. 首先分析\n2. Therefore C"));
+        var activity = new CommitVersion(s.Store, TimeProvider.System);
+        var input = new CommitVersionInput("b1", "q1", 2, 1, VersionOrigin.ReviewRewrite, Round: 1, ReviewerId: "r1");
+
+        var result = await activity.RunAsync(input);
+        var before = (await s.Store.Blob(CotStore.VersionPath("b1", "q1", 2)).GetPropertiesAsync()).Value.ETag;
+        await activity.RunAsync(input);
+        var after = (await s.Store.Blob(CotStore.VersionPath("b1", "q1", 2)).GetPropertiesAsync()).Value.ETag;
+
+        Assert.Equal(new CommitVersionResult(2, "r1"), result);
+        Assert.Equal(before, after);
+        var version = await s.Store.ReadVersionAsync("b1", "q1", 2);
+        Assert.Equal(("human", "r1", "C"), (version.Source, version.AuthorId, version.FinalAnswer));
+        Assert.Equal(["首先分析", "Therefore C"], version.Steps);
+        Assert.Equal((2, "in-review"), ((await s.ItemRowAsync()).CurrentVersion, (await s.ItemRowAsync()).State));
+    }
+
+    [Fact]
+    public async Task ReachConsensus_RejectThenRetry_SameDecisionAndStrikeCountedOnce()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, rewrite: "1. a\n2. b"));
+        await s.AddReviewAsync(StoreScenario.Review("r22", 1, Verdict.NeedsRevision, 3));
+        var activity = new ReachConsensus(s.Store, TimeProvider.System);
+        var input = new ReachConsensusInput("b1", "q1", 1, ["r1", "r22"], true, Strikes: 0);
+
+        var first = await activity.RunAsync(input);
+        var retry = await activity.RunAsync(input);
+
+        Assert.Equal(new ConsensusResult(ConsensusOutcome.Reject, "r1"), first);
+        Assert.Equal(first, retry);
+        var row = await s.ItemRowAsync();
+        Assert.Equal((1, "revising"), (row.Strikes, row.State));
+        var decision = await s.Store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath("b1", "q1", 1));
+        Assert.Equal(["r1", "r22"], decision!.Reviewers);
+    }
+
+    [Fact]
+    public async Task RequestAdjudication_AndFinalize_RecordTheEnd()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("adj-neuro", "neurology", adjudicator: true);
+        await s.WithReviewerAsync("adj-cardio", "cardiology", adjudicator: true);
+
+        var adjudicator = await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q1", 3, 5, Deadline));
+        Assert.Equal("adj-cardio", adjudicator);
+        Assert.Equal("adjudication", (await s.ItemRowAsync()).State);
+
+        await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(new FinalizeItemInput("b1", "q1", ItemState.Excluded, null, 5, "excluded by the adjudicator", true));
+        var final = await s.Store.ReadJsonAsync<FinalRecord>(CotStore.FinalPath("b1", "q1"));
+        Assert.Equal((ItemState.Excluded, true), (final!.State, final.Adjudicated));
+        Assert.Equal("excluded", (await s.ItemRowAsync()).State);
+    }
+}
