@@ -28,8 +28,10 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             var existing = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewer.RowKey, assignmentId);
             if (existing is not null)
             {
-                // A retry of this step, or a reviewer whose assignment in this round was closed: never twice.
-                if (existing.Status == AssignmentStatus.Open && existing.Version == input.Version)
+                // A retry of this step (the first run's result never reached the orchestrator, e.g. the host was
+                // killed): the same reviewers again, even if one of them already submitted — the event is waiting.
+                // A reviewer whose assignment in this round was closed is never asked twice.
+                if (existing.Status != AssignmentStatus.Closed && existing.Version == input.Version)
                 {
                     candidates.Add((reviewer, true, -1, 0));
                 }
@@ -57,7 +59,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             .ToList();
 
         var now = clock.GetUtcNow();
-        foreach (var reviewerId in chosen)
+        foreach (var reviewerId in chosen.Where(id => candidates.Single(c => c.Reviewer.RowKey == id).Open >= 0))
         {
             await store.Assignments.UpsertEntityAsync(new AssignmentRow
             {

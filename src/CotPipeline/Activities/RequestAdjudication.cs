@@ -34,7 +34,8 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
         var now = clock.GetUtcNow();
         if (chosen is not null)
         {
-            await store.Assignments.UpsertEntityAsync(new AssignmentRow
+            // Added once: asking again (a reminder, a retried step) must not reopen a decided adjudication.
+            await store.AddIfMissingAsync(store.Assignments, new AssignmentRow
             {
                 PartitionKey = chosen.RowKey,
                 RowKey = new AssignmentId(input.BatchId, input.ItemId, AdjudicationRound, chosen.RowKey).ToString(),
@@ -46,7 +47,7 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
                 Status = AssignmentStatus.Open,
                 CreatedAt = now,
                 Deadline = new DateTimeOffset(input.Deadline, TimeSpan.Zero),
-            }, TableUpdateMode.Replace);
+            });
         }
 
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>

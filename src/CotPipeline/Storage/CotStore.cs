@@ -113,6 +113,21 @@ public sealed class CotStore
         return row.HasValue ? row.Value : null;
     }
 
+    /// <summary>Inserts a row unless one with its keys exists; false when it did.</summary>
+    public async Task<bool> AddIfMissingAsync<T>(TableClient table, T row, CancellationToken ct = default)
+        where T : class, ITableEntity
+    {
+        try
+        {
+            await table.AddEntityAsync(row, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reviews of one round of an item, in submission order.</summary>
     public async Task<List<ReviewRow>> ReviewsOfRoundAsync(string batchId, string itemId, int round, CancellationToken ct = default)
     {

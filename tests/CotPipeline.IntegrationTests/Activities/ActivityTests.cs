@@ -87,6 +87,29 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task AssignReviewers_RetriedAfterAReviewerAlreadySubmitted_SameReviewersAndTheSubmissionStands()
+    {
+        // The host was killed after the first run wrote its rows but before the orchestrator saw the result;
+        // a reviewer submitted meanwhile. The retry must hand back the same reviewers, not ask strangers.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await s.WithReviewerAsync("r2");
+        await s.WithReviewerAsync("r3");
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        var first = await activity.RunAsync(Assign(2));
+        var submitted = (await s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, first[0], new AssignmentId("b1", "q1", 1, first[0]).ToString()))!;
+        submitted.Status = AssignmentStatus.Submitted;
+        await s.Store.Assignments.UpdateEntityAsync(submitted, submitted.ETag);
+
+        var retry = await activity.RunAsync(Assign(2));
+
+        Assert.Equal(first.Order(), retry.Order());
+        var after = await s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, first[0], submitted.RowKey);
+        Assert.Equal(AssignmentStatus.Submitted, after!.Status);
+        Assert.Equal("in-review", (await s.ItemRowAsync()).State);
+    }
+
+    [Fact]
     public async Task AssignReviewers_ReviewerWhoseAssignmentWasClosed_NotAskedAgainInThatRound()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();

@@ -27,6 +27,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
         ["Pipeline__ReviewDeadline"] = "01:00:00",
         // Small, so the size limit can be tested without sending hundreds of megabytes.
         ["Api__MaxUploadBytes"] = (4 * 1024 * 1024).ToString(),
+        // Work a killed host had in hand is delivered again this soon after a restart.
+        ["Local__WorkItemVisibilityTimeout"] = "00:00:15",
+        ["Pipeline__ReviewerRetryInterval"] = "00:00:05",
     };
 
     public async Task InitializeAsync()
