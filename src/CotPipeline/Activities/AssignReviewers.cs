@@ -61,25 +61,20 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         var now = clock.GetUtcNow();
         foreach (var reviewerId in chosen.Where(id => candidates.Single(c => c.Reviewer.RowKey == id).Open >= 0))
         {
-            await store.Assignments.UpsertEntityAsync(new AssignmentRow
-            {
-                PartitionKey = reviewerId,
-                RowKey = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId).ToString(),
-                BatchId = input.BatchId,
-                ItemId = input.ItemId,
-                Round = input.Round,
-                Version = input.Version,
-                Kind = AssignmentKind.Review,
-                Status = AssignmentStatus.Open,
-                CreatedAt = now,
-                Deadline = new DateTimeOffset(input.Deadline, TimeSpan.Zero),
-            }, TableUpdateMode.Replace);
+            await store.Assignments.UpsertEntityAsync(AssignmentRow.Open(new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId),
+                input.Round, input.Version, AssignmentKind.Review, now, input.Deadline), TableUpdateMode.Replace);
         }
 
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
         {
+            if (input.Round < row.Round || input.Version < row.CurrentVersion)
+            {
+                return false;
+            }
+
             row.Round = input.Round;
             row.State = (chosen.Count > 0 || input.RoundHasReviewers ? ItemState.InReview : ItemState.AwaitingReviewer).Name();
+            return true;
         }, now);
         return chosen;
     }

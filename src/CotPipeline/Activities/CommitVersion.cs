@@ -16,8 +16,14 @@ public sealed class CommitVersion(CotStore store, TimeProvider clock)
         var version = await store.ReadJsonAsync<RationaleVersion>(path) ?? await CreateAsync(input, path);
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
         {
+            if (input.Version < row.CurrentVersion)
+            {
+                return false;
+            }
+
             row.CurrentVersion = input.Version;
             row.State = ItemState.InReview.Name();
+            return true;
         }, clock.GetUtcNow());
         return new CommitVersionResult(version.Version, version.AuthorId);
     }

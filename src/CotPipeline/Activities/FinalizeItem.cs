@@ -17,6 +17,7 @@ public sealed class FinalizeItem(CotStore store, TimeProvider clock)
             row.State = input.State.Name();
             row.FinalVersion = input.FinalVersion;
             row.Reason = input.Reason;
-        }, now);
+            return true;
+        }, now, finalizing: true);
     }
 }

@@ -39,8 +39,14 @@ public sealed class ReachConsensus(CotStore store, TimeProvider clock)
             var strikes = input.Strikes + 1;
             await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
             {
+                if (input.Round < row.Round)
+                {
+                    return false;
+                }
+
                 row.Strikes = strikes;
                 row.State = (strikes >= settings.Loop.StrikeCap ? ItemState.Adjudication : ItemState.Revising).Name();
+                return true;
             }, clock.GetUtcNow());
         }
 

@@ -35,19 +35,8 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
         if (chosen is not null)
         {
             // Added once: asking again (a reminder, a retried step) must not reopen a decided adjudication.
-            await store.AddIfMissingAsync(store.Assignments, new AssignmentRow
-            {
-                PartitionKey = chosen.RowKey,
-                RowKey = new AssignmentId(input.BatchId, input.ItemId, AdjudicationRound, chosen.RowKey).ToString(),
-                BatchId = input.BatchId,
-                ItemId = input.ItemId,
-                Round = input.Round,
-                Version = input.Version,
-                Kind = AssignmentKind.Adjudication,
-                Status = AssignmentStatus.Open,
-                CreatedAt = now,
-                Deadline = new DateTimeOffset(input.Deadline, TimeSpan.Zero),
-            });
+            await store.AddIfMissingAsync(store.Assignments, AssignmentRow.Open(new AssignmentId(input.BatchId, input.ItemId, AdjudicationRound, chosen.RowKey),
+                input.Round, input.Version, AssignmentKind.Adjudication, now, input.Deadline));
         }
 
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
@@ -56,6 +45,7 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
             row.Reason = chosen is null
                 ? "at the strike cap; no adjudicator is registered, an operator can decide via POST /api/adjudications"
                 : $"at the strike cap; waiting for adjudicator {chosen.RowKey}";
+            return true;
         }, now);
         return chosen?.RowKey;
     }

@@ -85,20 +85,7 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             SubmittedAt = clock.GetUtcNow(),
         };
         var counted = assignment.Status == AssignmentStatus.Open;
-        var row = new ReviewRow
-        {
-            PartitionKey = ReviewRow.PartitionFor(id.BatchId, id.ItemId),
-            RowKey = ReviewRow.RowFor(id.Round, id.ReviewerId),
-            AssignmentId = review.AssignmentId,
-            Round = review.Round,
-            Version = review.Version,
-            ReviewerId = review.ReviewerId,
-            Verdict = Json.Serialize(review.Verdict).Trim('"'),
-            HasRewrite = review.Rewrite is not null,
-            Counted = counted,
-            ReviewJson = Json.Serialize(review),
-            SubmittedAt = review.SubmittedAt,
-        };
+        var row = ReviewRow.From(review, counted);
         try
         {
             await store.Reviews.AddEntityAsync(row, ct);

@@ -155,14 +155,23 @@ public sealed class CotStore
         }
     }
 
-    /// <summary>Updates the Items row of an item; a retried activity writes the same values again.</summary>
-    public async Task UpdateItemAsync(string batchId, string itemId, Action<ItemRow> change, DateTimeOffset now, CancellationToken ct = default)
+    /// <summary>
+    /// Updates the Items row of an item. Activities run at least once, and a copy of a step can arrive late (after a
+    /// crash, when its work item is delivered again): <paramref name="change"/> returns false for a write that is stale
+    /// for the row as it stands, and a row in a final state is changed only by <paramref name="finalizing"/> writes.
+    /// </summary>
+    public async Task UpdateItemAsync(
+        string batchId, string itemId, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing = false, CancellationToken ct = default)
     {
         for (var attempt = 0; ; attempt++)
         {
             var row = await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
                 ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
-            change(row);
+            if ((!finalizing && ItemStates.Parse(row.State).IsFinal()) || !change(row))
+            {
+                return;
+            }
+
             row.UpdatedAt = now;
             try
             {
@@ -171,7 +180,7 @@ public sealed class CotStore
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 5)
             {
-                // Someone else (an operator action, a retried activity) changed the row: read again.
+                // Someone else (another step of this item, an operator action) changed the row: read again.
             }
         }
     }

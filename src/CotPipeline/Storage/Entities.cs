@@ -63,6 +63,22 @@ public sealed class ReviewRow : Row
 
     public static string PartitionFor(string batchId, string itemId) => $"{batchId}:{itemId}";
 
+    /// <summary>The row of a review: its index columns and the whole review as JSON.</summary>
+    public static ReviewRow From(Domain.Review review, bool counted) => new()
+    {
+        PartitionKey = PartitionFor(review.BatchId, review.ItemId),
+        RowKey = RowFor(review.Round, review.ReviewerId),
+        AssignmentId = review.AssignmentId,
+        Round = review.Round,
+        Version = review.Version,
+        ReviewerId = review.ReviewerId,
+        Verdict = Json.Serialize(review.Verdict).Trim('"'),
+        HasRewrite = review.Rewrite is not null,
+        Counted = counted,
+        ReviewJson = Json.Serialize(review),
+        SubmittedAt = review.SubmittedAt,
+    };
+
     public static string RowFor(int round, string reviewerId) => $"{round:D4}:{reviewerId}";
 }
 
@@ -91,6 +107,21 @@ public sealed class AssignmentRow : Row
     public string Status { get; set; } = AssignmentStatus.Open;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset Deadline { get; set; }
+
+    /// <summary>A new open assignment; <paramref name="round"/> is the item's round (an adjudication's id uses round 0).</summary>
+    public static AssignmentRow Open(AssignmentId id, int round, int version, string kind, DateTimeOffset now, DateTime deadline) => new()
+    {
+        PartitionKey = id.ReviewerId,
+        RowKey = id.ToString(),
+        BatchId = id.BatchId,
+        ItemId = id.ItemId,
+        Round = round,
+        Version = version,
+        Kind = kind,
+        Status = AssignmentStatus.Open,
+        CreatedAt = now,
+        Deadline = new DateTimeOffset(deadline, TimeSpan.Zero),
+    };
 }
 
 /// <summary>Values of <see cref="AssignmentRow.Kind"/>.</summary>

@@ -230,6 +230,33 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task StaleStepsArrivingLate_NeverMoveAnItemBack()
+    {
+        // After a crash, a copy of an earlier step can run again after the item moved on, or after it finished.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, rewrite: "1. a\n2. b"));
+        var commit = new CommitVersion(s.Store, TimeProvider.System);
+        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
+        {
+            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["x", "y"], FinalAnswer = "C", Source = "llm", CreatedAt = DateTimeOffset.UnixEpoch,
+        });
+        await commit.RunAsync(new CommitVersionInput("b1", "q1", 2, 1, VersionOrigin.ReviewRewrite, Round: 1, ReviewerId: "r1"));
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(new AssignReviewersInput("b1", "q1", 2, 2, 1, ["x"], Deadline, false));
+
+        await commit.RunAsync(new CommitVersionInput("b1", "q1", 1, null, VersionOrigin.Candidate, CandidatePath: CotStore.VersionPath("b1", "q1", 1)));
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(new AssignReviewersInput("b1", "q1", 1, 1, 1, ["r1"], Deadline, false));
+        var row = await s.ItemRowAsync();
+        Assert.Equal((2, 2, "in-review"), (row.CurrentVersion, row.Round, row.State));
+
+        await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(new FinalizeItemInput("b1", "q1", ItemState.Verified, 2, 2, "accepted by the reviewers"));
+        await commit.RunAsync(new CommitVersionInput("b1", "q1", 2, 1, VersionOrigin.ReviewRewrite, Round: 1, ReviewerId: "r1"));
+        await new ReachConsensus(s.Store, TimeProvider.System).RunAsync(new ReachConsensusInput("b1", "q1", 1, ["r1"], false, 0));
+        row = await s.ItemRowAsync();
+        Assert.Equal(("verified", 2, 0), (row.State, row.FinalVersion, row.Strikes));
+    }
+
+    [Fact]
     public async Task RequestAdjudication_AndFinalize_RecordTheEnd()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();

@@ -61,19 +61,7 @@ internal sealed class StoreScenario
 
     public async Task AddReviewAsync(Review review, bool counted = true)
     {
-        await Store.Reviews.AddEntityAsync(new ReviewRow
-        {
-            PartitionKey = ReviewRow.PartitionFor(review.BatchId, review.ItemId),
-            RowKey = ReviewRow.RowFor(review.Round, review.ReviewerId),
-            AssignmentId = review.AssignmentId,
-            Round = review.Round,
-            Version = review.Version,
-            ReviewerId = review.ReviewerId,
-            Verdict = review.Verdict.ToString(),
-            Counted = counted,
-            ReviewJson = Json.Serialize(review),
-            SubmittedAt = review.SubmittedAt,
-        });
+        await Store.Reviews.AddEntityAsync(ReviewRow.From(review, counted));
     }
 
     public static Review Review(string reviewerId, int round, Verdict verdict, int score, string? rewrite = null, string? comment = null) => new()

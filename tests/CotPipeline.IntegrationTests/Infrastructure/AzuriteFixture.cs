@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace CotPipeline.IntegrationTests.Infrastructure;
 
@@ -13,7 +12,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private const string Account = "devstoreaccount1";
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly StringBuilder _output = new();
+    private readonly CapturedOutput _output = new();
     private Process? _process;
 
     public int BlobPort { get; } = Ports.Free();
@@ -53,11 +52,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             start.ArgumentList.Add(arg);
         }
 
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = _output.Start(start);
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
             await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(30),
@@ -65,29 +60,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public string Output => _output.ToString();
 
     public Task DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text;
 
 namespace CotPipeline.IntegrationTests.Infrastructure;
 
@@ -12,7 +11,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
 {
     public const string ApiKey = "integration-test-key";
 
-    private readonly StringBuilder _output = new();
+    private readonly CapturedOutput _output = new();
     private Process? _process;
 
     public AzuriteFixture Azurite { get; } = new();
@@ -67,11 +66,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
             start.Environment[k] = v;
         }
 
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = _output.Start(start);
         await Ports.WaitListeningAsync(ApiPort, TimeSpan.FromSeconds(60),
             () => _process.HasExited ? $"CotLocal exited with {_process.ExitCode}:\n{Output}" : null);
 
@@ -91,29 +86,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
         }
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
+    public string Output => _output.ToString();
 
     public async Task DisposeAsync()
     {
