@@ -24,6 +24,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
     {
         ["Pipeline__ReviewersPerItem"] = "2",
         ["Pipeline__ReviewDeadline"] = "01:00:00",
+        ["Pipeline__StrikeCap"] = "2",
+        // Several pages even for small batches, so paging is exercised.
+        ["Api__SchedulePageSize"] = "7",
         // Small, so the size limit can be tested without sending hundreds of megabytes.
         ["Api__MaxUploadBytes"] = (4 * 1024 * 1024).ToString(),
         // Work a killed host had in hand is delivered again this soon after a restart.
