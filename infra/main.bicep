@@ -45,8 +45,8 @@ param smtpFrom string
 param smtpPassword string
 
 @secure()
-@minLength(32)
-@description('Key that signs review links; stored in Key Vault only. azd generates it once (see main.parameters.json).')
+@minLength(15)
+@description('Key that signs review links; stored in Key Vault only. azd generates it once and reads it back from the vault afterwards (see main.parameters.json).')
 param reviewLinkSigningKey string
 
 @description('Public base URL of the review links; empty means the function app\'s own https host name.')
