@@ -14,9 +14,8 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
     public async Task<ScheduleItemsPageResult> RunAsync(ScheduleItemsPageInput input, DurableTaskClient client)
     {
         var settings = await store.ReadSettingsAsync(input.BatchId);
-        var filter = input.After is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {input.BatchId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {input.BatchId} and RowKey gt {input.After}");
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {input.BatchId} and RowKey gt {input.After ?? ""} and RowKey lt {ItemCounters.RowPrefix}");
         var pageSize = api.Value.SchedulePageSize;
         var page = new List<ItemRow>(pageSize);
         await foreach (var row in store.Items.QueryAsync<ItemRow>(filter, maxPerPage: Math.Min(pageSize, 1000), select: ["PartitionKey", "RowKey"]))

@@ -138,6 +138,10 @@ public sealed class BatchApi(
             }));
             await store.Items.SubmitTransactionAsync(actions, ct);
         }
+
+        // Written after the items and before the batch row (the commit point): a retried intake writes the same counts.
+        await store.Items.SubmitTransactionAsync(
+            ItemCounters.Initial(batchId, items.Select(i => i.Id)).Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)), ct);
     }
 
     /// <summary><c>GET /api/batches/{batchId}</c>: the batch and its items counted by state.</summary>
@@ -155,11 +159,7 @@ public sealed class BatchApi(
             return Problems.NotFound($"There is no batch \"{batchId}\".");
         }
 
-        var counts = Enum.GetValues<ItemState>().ToDictionary(s => s.Name(), _ => 0);
-        await foreach (var row in store.Items.QueryAsync<ItemRow>(r => r.PartitionKey == batchId, select: ["State"], cancellationToken: ct))
-        {
-            counts[row.State] = counts.GetValueOrDefault(row.State) + 1;
-        }
+        var counts = await ItemCounters.ReadAsync(store.Items, batchId, ct);
 
         var finished = counts[ItemState.Verified.Name()] + counts[ItemState.Excluded.Name()] + counts[ItemState.Failed.Name()];
         return Results.Ok(new
@@ -198,6 +198,11 @@ public sealed class BatchApi(
         var items = new List<object>();
         await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
         {
+            if (!ItemCounters.IsItem(row.RowKey))
+            {
+                continue;
+            }
+
             if (state.Length == 0 || row.State == state)
             {
                 items.Add(new { itemId = row.RowKey, row.Department, row.State, row.Round, row.CurrentVersion, row.Strikes, row.FinalVersion, row.Reason });

@@ -167,21 +167,25 @@ public sealed class CotStore
         {
             var row = await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
                 ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
-            if ((!finalizing && ItemStates.Parse(row.State).IsFinal()) || !change(row))
+            var from = row.State;
+            if ((!finalizing && ItemStates.Parse(from).IsFinal()) || !change(row))
             {
                 return;
             }
 
             row.UpdatedAt = now;
-            try
+            if (await ItemCounters.CommitAsync(Items, row, from, ct))
             {
-                await Items.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
                 return;
             }
-            catch (RequestFailedException e) when (e.Status == 412 && attempt < 5)
+
+            // Someone else (another step of this item, another item of the same counter shard) got there first: read again.
+            if (attempt >= 50)
             {
-                // Someone else (another step of this item, an operator action) changed the row: read again.
+                throw new InvalidOperationException($"Item {batchId}/{itemId}: the row kept changing under 50 attempts to update it.");
             }
+
+            await Task.Delay(Random.Shared.Next(5, 20 + (attempt * 10)), ct);
         }
     }
 }

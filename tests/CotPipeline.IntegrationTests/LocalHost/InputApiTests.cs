@@ -482,16 +482,17 @@ public sealed class InputApiTests(LocalHostFixture host)
         }
     }
 
-    private Task<int> CountItemRowsAsync(string batchId) => CountRowsAsync("CotItems", batchId);
+    /// <summary>Item rows only: the batch's counter rows (<see cref="CotPipeline.Storage.ItemCounters"/>) share the partition.</summary>
+    private Task<int> CountItemRowsAsync(string batchId) => CountRowsAsync("CotItems", batchId, CotPipeline.Storage.ItemCounters.IsItem);
 
-    private async Task<int> CountRowsAsync(string table, string partitionKey)
+    private async Task<int> CountRowsAsync(string table, string partitionKey, Func<string, bool>? include = null)
     {
         var client = new TableServiceClient(host.Azurite.ConnectionString).GetTableClient(table);
         await client.CreateIfNotExistsAsync();
         var count = 0;
-        await foreach (var _ in client.QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey, select: ["PartitionKey"]))
+        await foreach (var row in client.QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey, select: ["PartitionKey", "RowKey"]))
         {
-            count++;
+            count += include is null || include(row.RowKey) ? 1 : 0;
         }
 
         return count;

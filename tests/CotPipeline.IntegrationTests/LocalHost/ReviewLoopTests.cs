@@ -71,8 +71,13 @@ public sealed class ReviewLoopTests(LocalHostFixture host, ITestOutputHelper out
             Assert.Equal(HttpStatusCode.Accepted, (await http.PostJsonAsync("/api/reviews", Api.Review((string)a["assignmentId"]!, "accept", Good))).StatusCode);
         }
 
-        var status = await Api.EventuallyAsync(() => http.GetNodeAsync($"/api/batches/{BatchId}"),
-            s => (int)s["counts"]!["verified"]! == 20, TimeSpan.FromMinutes(3), "20 verified items");
+        var status = await Api.EventuallyAsync(async () =>
+        {
+            // The counters stay exact while items move: every poll accounts for all 20 items.
+            var s = await http.GetNodeAsync($"/api/batches/{BatchId}");
+            Assert.Equal(20, s["counts"]!.AsObject().Sum(c => (int)c.Value!));
+            return s;
+        }, s => (int)s["counts"]!["verified"]! == 20, TimeSpan.FromMinutes(3), "20 verified items");
         Assert.Equal("finished", (string)status["status"]!);
         clock.Stop();
 
@@ -124,7 +129,10 @@ public sealed class ReviewLoopTests(LocalHostFixture host, ITestOutputHelper out
         var states = new List<string>();
         await foreach (var row in items)
         {
-            states.Add(row.GetString("State"));
+            if (CotPipeline.Storage.ItemCounters.IsItem(row.RowKey))
+            {
+                states.Add(row.GetString("State"));
+            }
         }
 
         Assert.Equal(Enumerable.Repeat("verified", 20), states);
