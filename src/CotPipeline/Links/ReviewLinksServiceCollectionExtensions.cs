@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CotPipeline.Links;
+
+/// <summary>Lets a host that has a signing key configured create and verify review links.</summary>
+public static class ReviewLinksServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="ReviewLinkOptions"/> from <c>ReviewLinks</c> (validated at start) and registers <see cref="ReviewLinkSigner"/>.</summary>
+    public static IServiceCollection AddReviewLinks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ReviewLinkOptions>().Bind(configuration.GetSection(ReviewLinkOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReviewLinkOptions>, ReviewLinkOptionsValidator>());
+        services.TryAddSingleton<ReviewLinkSigner>();
+        return services;
+    }
+}
