@@ -43,7 +43,8 @@ internal static partial class ConfigurationKeys
 
             var key = $"{prefix}:{property.Name}";
             var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            var simple = t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(TimeSpan) || t == typeof(Uri);
+            var simple = t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(TimeSpan) || t == typeof(Uri)
+                || t == typeof(DateTime) || t == typeof(DateTimeOffset);
             if (simple || typeof(IEnumerable).IsAssignableFrom(t))
             {
                 yield return key;
