@@ -56,6 +56,8 @@ public sealed class CotStore
     public static string DecisionPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/decisions/{round}.json";
     public static string AdjudicationPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/adjudication.json";
     public static string FinalPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/final.json";
+    /// <summary>Marker that the review request of an assignment was sent (see <c>Mail.ReviewMailer</c>).</summary>
+    public static string MailSentPath(AssignmentId assignment) => $"mail/{assignment}.sent";
 
     public BlobClient Blob(string path) => _container.GetBlobClient(path);
 

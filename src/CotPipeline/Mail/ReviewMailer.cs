@@ -1,0 +1,154 @@
+using System.Net.Sockets;
+using CotPipeline.Storage;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace CotPipeline.Mail;
+
+/// <summary>
+/// Sends a review request once per assignment, however often it is called. The e-mail has a Message-ID derived from the
+/// assignment; after the SMTP server accepts it, the blob <c>mail/{assignmentId}.sent</c> is written, and a call that finds
+/// that blob sends nothing. A crash between acceptance and that write makes the next call send one duplicate, with the same
+/// Message-ID so mail clients can drop it. An unreachable server or a 4xx answer is retried with exponential backoff
+/// (<see cref="SmtpOptions.MaxAttempts"/>), then <see cref="MailDeliveryException"/> is thrown with nothing marked sent, for
+/// the activity's retry policy to try again: a request is delayed, never lost.
+/// </summary>
+public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, TimeProvider time, ILogger<ReviewMailer> logger)
+{
+    private const string MessageIdDomain = "cotfunctions";
+
+    private readonly SmtpOptions _options = Checked(options.Value);
+
+    /// <summary>The Message-ID of an assignment's e-mail (without angle brackets): the same on every attempt.</summary>
+    public static string MessageIdOf(AssignmentId assignment) =>
+        $"review.{Sanitize(assignment.BatchId)}.{Sanitize(assignment.ItemId)}.r{assignment.Round}.{Sanitize(assignment.ReviewerId)}@{MessageIdDomain}";
+
+    /// <summary>Sends the review request unless it was sent before; true when this call sent it.</summary>
+    /// <exception cref="ArgumentException">The link is not http or https (nothing is sent).</exception>
+    /// <exception cref="MailDeliveryException">The SMTP server did not accept the e-mail (nothing is marked sent).</exception>
+    public async Task<bool> SendAsync(ReviewRequestMail mail, CancellationToken ct = default)
+    {
+        var rendered = ReviewMailRenderer.Render(mail);
+        var assignment = mail.Assignment.ToString();
+        var messageId = MessageIdOf(mail.Assignment);
+        var marker = CotStore.MailSentPath(mail.Assignment);
+
+        await store.EnsureCreatedAsync();
+        if (await store.Blob(marker).ExistsAsync(ct))
+        {
+            MailLog.AlreadySent(logger, assignment, messageId);
+            return false;
+        }
+
+        var message = Compose(mail, rendered, messageId);
+        var attempt = await DeliverAsync(message, assignment, ct);
+        await store.CreateJsonAsync(marker, new MailSentMarker(messageId, time.GetUtcNow()), ct);
+        MailLog.Sent(logger, assignment, messageId, attempt);
+        return true;
+    }
+
+    private MimeMessage Compose(ReviewRequestMail mail, RenderedMail rendered, string messageId)
+    {
+        var message = new MimeMessage
+        {
+            Subject = rendered.Subject,
+            MessageId = messageId,
+            Date = time.GetUtcNow(),
+            Body = new BodyBuilder { TextBody = rendered.Text, HtmlBody = rendered.Html }.ToMessageBody(),
+        };
+        message.From.Add(MailboxAddress.Parse(_options.From!));
+        message.To.Add(new MailboxAddress(mail.ReviewerName, mail.ReviewerEmail));
+        return message;
+    }
+
+    /// <summary>Hands the message to the server, retrying transient failures; the number of the attempt that succeeded.</summary>
+    private async Task<int> DeliverAsync(MimeMessage message, string assignment, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SendOnceAsync(message, ct);
+                return attempt;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && Transient(e) is { } reason)
+            {
+                if (attempt >= _options.MaxAttempts)
+                {
+                    MailLog.GaveUp(logger, assignment, attempt, reason);
+                    throw new MailDeliveryException(
+                        $"The review request for assignment {assignment} was not accepted by the SMTP server {_options.Host}:{_options.Port} "
+                        + $"after {attempt} attempts ({reason}); nothing was marked sent, so a retry of the activity sends it.", e);
+                }
+
+                var delay = _options.DelayBefore(attempt + 1);
+                MailLog.Retrying(logger, attempt, _options.MaxAttempts, assignment, reason, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, time, ct);
+            }
+            catch (SmtpCommandException e)
+            {
+                throw new MailDeliveryException(
+                    $"The SMTP server {_options.Host}:{_options.Port} refused the review request for assignment {assignment} "
+                    + $"with {(int)e.StatusCode} ({e.ErrorCode}); check the Smtp settings and the recipient.", e);
+            }
+            catch (AuthenticationException e)
+            {
+                throw new MailDeliveryException(
+                    $"The SMTP server {_options.Host}:{_options.Port} rejected the credentials Smtp:User and Smtp:Password.", e);
+            }
+        }
+    }
+
+    private async Task SendOnceAsync(MimeMessage message, CancellationToken ct)
+    {
+        using var client = new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
+        var security = _options.EffectiveTls switch
+        {
+            SmtpTlsMode.StartTls => SecureSocketOptions.StartTls,
+            SmtpTlsMode.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            _ => SecureSocketOptions.None,
+        };
+        await client.ConnectAsync(_options.Host!, _options.Port, security, ct);
+        if (!string.IsNullOrEmpty(_options.User))
+        {
+            await client.AuthenticateAsync(_options.User, _options.Password!, ct);
+        }
+
+        await client.SendAsync(message, ct);
+        try
+        {
+            await client.DisconnectAsync(quit: true, ct);
+        }
+        catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or TimeoutException)
+        {
+            // The server has accepted the message: a failed goodbye must not make a retry send it twice.
+        }
+    }
+
+    /// <summary>Why a failure is worth another attempt (a short reason without addresses), or null when it is not.</summary>
+    private static string? Transient(Exception e) => e switch
+    {
+        SocketException s => $"network: {s.SocketErrorCode}",
+        SmtpCommandException c when (int)c.StatusCode is >= 400 and < 500 => $"server answered {(int)c.StatusCode}",
+        SmtpProtocolException => "protocol error",
+        ServiceNotConnectedException => "connection lost",
+        IOException => "connection lost",
+        TimeoutException or OperationCanceledException => "timed out",
+        _ => null,
+    };
+
+    /// <summary>Settings checked here too, for a mailer built without the host's start-up validation.</summary>
+    private static SmtpOptions Checked(SmtpOptions o)
+    {
+        var problems = o.Problems();
+        return problems.Count == 0 ? o : throw new InvalidOperationException(string.Join(" ", problems));
+    }
+
+    /// <summary>Keeps the Message-ID a valid dot-atom even for an id that bypassed <see cref="Ids"/>.</summary>
+    private static string Sanitize(string part) =>
+        string.Concat(part.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+}

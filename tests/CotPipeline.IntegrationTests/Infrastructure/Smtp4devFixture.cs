@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using MimeKit;
+
+namespace CotPipeline.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A private smtp4dev (in-memory database, free SMTP, web, IMAP and POP3 ports) for a test class, run from the repository's
+/// pinned local tool manifest (<c>.config/dotnet-tools.json</c>); its REST API tells what arrived. Fails, never skips, when
+/// the tool is not restored.
+/// </summary>
+public sealed class Smtp4devFixture : IAsyncLifetime
+{
+    public const string Version = "3.15.0";
+
+    private readonly CapturedOutput _output = new();
+    private readonly string _appData = Path.Combine(Path.GetTempPath(), $"cot-smtp4dev-{Guid.NewGuid():N}");
+    private Process? _process;
+
+    public int SmtpPort { get; } = Ports.Free();
+    public int WebPort { get; } = Ports.Free();
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_appData);
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepoPaths.Root };
+        foreach (var arg in new[]
+        {
+            "tool", "run", "smtp4dev", "--",
+            $"--smtpport={SmtpPort}", $"--urls=http://127.0.0.1:{WebPort}", "--db=",
+            $"--imapport={Ports.Free()}", $"--pop3port={Ports.Free()}",
+            "--bindaddress=127.0.0.1", "--hostname=localhost", "--nousersettings", $"--baseappdatapath={_appData}",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = _output.Start(start);
+        Api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{WebPort}/") };
+        foreach (var port in new[] { SmtpPort, WebPort })
+        {
+            await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), () => _process.HasExited ? WhyExited() : null);
+        }
+    }
+
+    public string Output => _output.ToString();
+
+    /// <summary>Summaries of every message sent to <paramref name="recipient"/>.</summary>
+    public async Task<IReadOnlyList<MessageSummary>> MessagesToAsync(string recipient)
+    {
+        var page = await Api.GetFromJsonAsync<MessagePage>("api/messages?pageSize=1000")
+            ?? throw new InvalidOperationException("smtp4dev answered /api/messages with nothing.");
+        return page.Results.Where(m => m.To.Contains(recipient, StringComparer.OrdinalIgnoreCase)).ToList();
+    }
+
+    /// <summary>The message as received (its raw source), parsed: headers and decoded parts.</summary>
+    public async Task<MimeMessage> LoadAsync(string messageId)
+    {
+        await using var raw = await Api.GetStreamAsync($"api/messages/{messageId}/raw");
+        return await MimeMessage.LoadAsync(raw);
+    }
+
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        Api?.Dispose();
+        Directory.Delete(_appData, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private string WhyExited()
+    {
+        _process!.WaitForExit(); // flushes the redirected output, which names the missing tool
+        var output = Output;
+        var hint = output.Contains("dotnet tool restore", StringComparison.OrdinalIgnoreCase) || output.Contains("Cannot find a tool", StringComparison.OrdinalIgnoreCase)
+            ? $" smtp4dev {Version} is not restored: run `dotnet tool restore` in {RepoPaths.Root} (bash .ci/run does)."
+            : "";
+        return $"smtp4dev exited with {_process.ExitCode}.{hint} Output: {output}";
+    }
+
+    /// <summary>One row of smtp4dev's <c>/api/messages</c>.</summary>
+    public sealed record MessageSummary(string Id, string Subject, IReadOnlyList<string> To);
+
+    private sealed record MessagePage(IReadOnlyList<MessageSummary> Results);
+}
