@@ -9,7 +9,7 @@ namespace CotFunctions;
 /// The routes of <see cref="ApiRouteTable"/>, each handed to its CotPipeline handler. The ASP.NET Core integration
 /// executes the returned <see cref="IResult"/> itself. Operator calls are authorised by Functions keys.
 /// </summary>
-public sealed class HttpFunctions(BatchApi batches, ReviewApi reviews, ReviewerApi reviewers)
+public sealed class HttpFunctions(BatchApi batches, ExportApi exports, ReviewApi reviews, ReviewerApi reviewers)
 {
     [Function("SubmitBatch")]
     public Task<IResult> SubmitBatch(
@@ -30,6 +30,16 @@ public sealed class HttpFunctions(BatchApi batches, ReviewApi reviews, ReviewerA
     public Task<IResult> GetItem(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.BatchItem)] HttpRequest req,
         string batchId, string itemId, CancellationToken ct) => batches.GetItemAsync(batchId, itemId, ct);
+
+    [Function("ExportBatch")]
+    public Task<IResult> ExportBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.BatchExports)] HttpRequest req,
+        string batchId, CancellationToken ct) => exports.ExportAsync(batchId, ct);
+
+    [Function("DownloadExportFile")]
+    public Task<IResult> DownloadExportFile(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.BatchExportFile)] HttpRequest req,
+        string batchId, string exportId, string file, CancellationToken ct) => exports.DownloadAsync(batchId, exportId, file, ct);
 
     [Function("SubmitReview")]
     public Task<IResult> SubmitReview(

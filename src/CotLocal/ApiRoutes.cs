@@ -17,6 +17,8 @@ public static class ApiRoutes
         api.MapGet(ApiRouteTable.Batch, (string batchId, BatchApi a, CancellationToken ct) => a.GetAsync(batchId, ct));
         api.MapGet(ApiRouteTable.BatchItems, (string batchId, HttpRequest r, BatchApi a, CancellationToken ct) => a.ListItemsAsync(batchId, r, ct));
         api.MapGet(ApiRouteTable.BatchItem, (string batchId, string itemId, BatchApi a, CancellationToken ct) => a.GetItemAsync(batchId, itemId, ct));
+        api.MapPost(ApiRouteTable.BatchExports, (string batchId, ExportApi a, CancellationToken ct) => a.ExportAsync(batchId, ct));
+        api.MapGet(ApiRouteTable.BatchExportFile, (string batchId, string exportId, string file, ExportApi a, CancellationToken ct) => a.DownloadAsync(batchId, exportId, file, ct));
         api.MapPost(ApiRouteTable.Reviews, (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitReviewAsync(r, c, ct));
         api.MapPost(ApiRouteTable.Adjudications, (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAdjudicationAsync(r, c, ct));
         api.MapPost(ApiRouteTable.Reviewers, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpsertAsync(r, ct));

@@ -1,4 +1,5 @@
 using CotPipeline.Activities;
+using CotPipeline.Export;
 using CotPipeline.Http;
 using CotPipeline.Llm;
 using CotPipeline.Options;
@@ -45,7 +46,9 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<RequestAdjudication>();
         services.AddSingleton<FinalizeItem>();
 
+        services.AddSingleton<BatchExporter>();
         services.AddSingleton<BatchApi>();
+        services.AddSingleton<ExportApi>();
         services.AddSingleton<ReviewApi>();
         services.AddSingleton<ReviewerApi>();
         return services;

@@ -12,6 +12,8 @@ public static class ApiRouteTable
     public const string Batch = "batches/{batchId}";
     public const string BatchItems = "batches/{batchId}/items";
     public const string BatchItem = "batches/{batchId}/items/{itemId}";
+    public const string BatchExports = "batches/{batchId}/exports";
+    public const string BatchExportFile = "batches/{batchId}/exports/{exportId}/{file}";
     public const string Reviews = "reviews";
     public const string Adjudications = "adjudications";
     public const string Reviewers = "reviewers";
@@ -24,6 +26,8 @@ public static class ApiRouteTable
         ("get", Batch),
         ("get", BatchItems),
         ("get", BatchItem),
+        ("post", BatchExports),
+        ("get", BatchExportFile),
         ("post", Reviews),
         ("post", Adjudications),
         ("post", Reviewers),
