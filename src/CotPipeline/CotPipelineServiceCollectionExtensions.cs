@@ -32,7 +32,7 @@ public static class CotPipelineServiceCollectionExtensions
                 }
             })
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RubricOptions>, RubricValidation>();
+        services.AddSingleton<IValidateOptions<RubricOptions>, ProblemsValidator<RubricOptions>>();
         services.AddCotStorage();
         services.AddRationaleModel(configuration);
         services.AddSingleton(TimeProvider.System);
@@ -52,15 +52,5 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<ReviewApi>();
         services.AddSingleton<ReviewerApi>();
         return services;
-    }
-
-    /// <summary>Names every problem of the rubric at start, not just "invalid".</summary>
-    private sealed class RubricValidation : IValidateOptions<RubricOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, RubricOptions options)
-        {
-            var problems = options.Problems();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
     }
 }

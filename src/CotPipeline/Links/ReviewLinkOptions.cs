@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Options;
+using CotPipeline.Options;
 
 namespace CotPipeline.Links;
 
 /// <summary>Keys, lifetime and public address of review links; configured under <c>ReviewLinks</c> (keys from Key Vault in Azure).</summary>
-public sealed class ReviewLinkOptions
+public sealed class ReviewLinkOptions : IHasProblems
 {
     public const string Section = "ReviewLinks";
 
@@ -86,15 +86,5 @@ public sealed class ReviewLinkOptions
         {
             problems.Add($"{Section}:{setting} decodes to {key.Length} bytes; at least {MinKeyBytes} are required.");
         }
-    }
-}
-
-/// <summary>Fails start-up with every <see cref="ReviewLinkOptions.Problems"/> entry.</summary>
-internal sealed class ReviewLinkOptionsValidator : IValidateOptions<ReviewLinkOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ReviewLinkOptions options)
-    {
-        var problems = options.Problems();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,3 +1,4 @@
+using CotPipeline.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,7 @@ public static class ReviewLinksServiceCollectionExtensions
     public static IServiceCollection AddReviewLinks(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ReviewLinkOptions>().Bind(configuration.GetSection(ReviewLinkOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReviewLinkOptions>, ReviewLinkOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReviewLinkOptions>, ProblemsValidator<ReviewLinkOptions>>());
         services.TryAddSingleton<ReviewLinkSigner>();
         return services;
     }

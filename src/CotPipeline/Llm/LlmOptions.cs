@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
+using CotPipeline.Options;
 
 namespace CotPipeline.Llm;
 
@@ -17,7 +17,7 @@ public enum LlmProvider
 }
 
 /// <summary>The LLM that drafts rationales; configured under <c>Llm</c>.</summary>
-public sealed class LlmOptions
+public sealed class LlmOptions : IHasProblems
 {
     public const string Section = "Llm";
 
@@ -87,15 +87,5 @@ public sealed class LlmOptions
         }
 
         return problems;
-    }
-}
-
-/// <summary>Fails start-up with every <see cref="LlmOptions.Problems"/> entry.</summary>
-internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
-{
-    public ValidateOptionsResult Validate(string? name, LlmOptions options)
-    {
-        var problems = options.Problems();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -1,3 +1,4 @@
+using CotPipeline.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +17,7 @@ public static class LlmServiceCollectionExtensions
     public static IServiceCollection AddRationaleModel(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LlmOptions>().Bind(configuration.GetSection(LlmOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, ProblemsValidator<LlmOptions>>());
         services.TryAddSingleton<PromptLibrary>();
         services.TryAddSingleton<IRationaleModel>(sp =>
         {

@@ -1,3 +1,4 @@
+using CotPipeline.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,7 @@ public static class MailServiceCollectionExtensions
     public static IServiceCollection AddReviewMail(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SmtpOptions>, SmtpOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SmtpOptions>, ProblemsValidator<SmtpOptions>>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReviewMailer>();
         return services;

@@ -1,5 +1,5 @@
+using CotPipeline.Options;
 using MimeKit;
-using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Mail;
 
@@ -17,7 +17,7 @@ public enum SmtpTlsMode
 }
 
 /// <summary>The SMTP server that sends review requests; configured under <c>Smtp</c> (the password from Key Vault in Azure).</summary>
-public sealed class SmtpOptions
+public sealed class SmtpOptions : IHasProblems
 {
     public const string Section = "Smtp";
 
@@ -120,15 +120,5 @@ public sealed class SmtpOptions
         }
 
         return problems;
-    }
-}
-
-/// <summary>Fails start-up with every <see cref="SmtpOptions.Problems"/> entry.</summary>
-internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SmtpOptions options)
-    {
-        var problems = options.Problems();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -32,7 +32,7 @@ public sealed class RubricCriterion
 }
 
 /// <summary>The review rubric. Data, not code: configured under <c>Rubric</c>, snapshotted into each batch.</summary>
-public sealed class RubricOptions
+public sealed class RubricOptions : IHasProblems
 {
     public const string Section = "Rubric";
 
