@@ -92,14 +92,5 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
     }
 
     /// <summary>A stable pseudo-random order per item and round, so equally loaded reviewers take turns.</summary>
-    private static uint Spin(string itemId, int round, string reviewerId)
-    {
-        var hash = 2166136261u;
-        foreach (var ch in $"{itemId}\u0001{round}\u0001{reviewerId}")
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-
-        return hash;
-    }
+    private static uint Spin(string itemId, int round, string reviewerId) => StableHash.Of($"{itemId}\u0001{round}\u0001{reviewerId}");
 }

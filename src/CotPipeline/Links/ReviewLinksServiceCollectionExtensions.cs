@@ -2,7 +2,6 @@ using CotPipeline.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Links;
 
@@ -12,8 +11,7 @@ public static class ReviewLinksServiceCollectionExtensions
     /// <summary>Binds <see cref="ReviewLinkOptions"/> from <c>ReviewLinks</c> (validated at start) and registers <see cref="ReviewLinkSigner"/>.</summary>
     public static IServiceCollection AddReviewLinks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ReviewLinkOptions>().Bind(configuration.GetSection(ReviewLinkOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReviewLinkOptions>, ProblemsValidator<ReviewLinkOptions>>());
+        services.AddSelfValidatingOptions<ReviewLinkOptions>(configuration, ReviewLinkOptions.Section);
         services.TryAddSingleton<ReviewLinkSigner>();
         return services;
     }

@@ -16,8 +16,7 @@ public static class LlmServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddRationaleModel(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LlmOptions>().Bind(configuration.GetSection(LlmOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmOptions>, ProblemsValidator<LlmOptions>>());
+        services.AddSelfValidatingOptions<LlmOptions>(configuration, LlmOptions.Section);
         services.TryAddSingleton<PromptLibrary>();
         services.TryAddSingleton<IRationaleModel>(sp =>
         {

@@ -2,7 +2,6 @@ using CotPipeline.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Mail;
 
@@ -12,8 +11,7 @@ public static class MailServiceCollectionExtensions
     /// <summary>Binds <see cref="SmtpOptions"/> from <c>Smtp</c> (validated at start) and registers <see cref="ReviewMailer"/>.</summary>
     public static IServiceCollection AddReviewMail(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SmtpOptions>, ProblemsValidator<SmtpOptions>>());
+        services.AddSelfValidatingOptions<SmtpOptions>(configuration, SmtpOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ReviewMailer>();
         return services;

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Options;
@@ -16,5 +19,18 @@ internal sealed class ProblemsValidator<T> : IValidateOptions<T>
     {
         var problems = options.Problems();
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+/// <summary>Registers options that validate themselves through <see cref="IHasProblems"/>.</summary>
+public static class ProblemsOptionsServiceCollectionExtensions
+{
+    /// <summary>Binds <typeparamref name="T"/> from <paramref name="section"/> and fails start-up with every problem it lists.</summary>
+    public static IServiceCollection AddSelfValidatingOptions<T>(this IServiceCollection services, IConfiguration configuration, string section)
+        where T : class, IHasProblems
+    {
+        services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>, ProblemsValidator<T>>());
+        return services;
     }
 }

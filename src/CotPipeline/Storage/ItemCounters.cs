@@ -19,16 +19,7 @@ public static class ItemCounters
     public static string RowKey(int shard) => $"{RowPrefix}{shard:D2}";
 
     /// <summary>The shard of an item: stable, spread evenly so concurrent items rarely contend for one row.</summary>
-    public static int ShardOf(string itemId)
-    {
-        var hash = 2166136261u;
-        foreach (var ch in itemId)
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-
-        return (int)(hash % Shards);
-    }
+    public static int ShardOf(string itemId) => (int)(StableHash.Of(itemId) % Shards);
 
     /// <summary>True for an Items row that is an item, not a counter.</summary>
     public static bool IsItem(string rowKey) => !rowKey.StartsWith(RowPrefix, StringComparison.Ordinal);
