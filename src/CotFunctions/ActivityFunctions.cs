@@ -12,6 +12,7 @@ public sealed class ActivityFunctions(
     GenerateCandidate generateCandidate,
     CommitVersion commitVersion,
     AssignReviewers assignReviewers,
+    SendReviewRequests sendReviewRequests,
     CloseAssignments closeAssignments,
     ReachConsensus reachConsensus,
     RequestAdjudication requestAdjudication,
@@ -29,6 +30,9 @@ public sealed class ActivityFunctions(
 
     [Function(TaskNames.AssignReviewers)]
     public Task<List<string>> AssignReviewers([ActivityTrigger] AssignReviewersInput input) => assignReviewers.RunAsync(input);
+
+    [Function(TaskNames.SendReviewRequests)]
+    public Task<int> SendReviewRequests([ActivityTrigger] SendReviewRequestsInput input) => sendReviewRequests.RunAsync(input);
 
     [Function(TaskNames.CloseAssignments)]
     public Task CloseAssignments([ActivityTrigger] CloseAssignmentsInput input) => closeAssignments.RunAsync(input);

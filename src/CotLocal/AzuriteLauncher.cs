@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace CotLocal;
@@ -17,7 +16,7 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
 
     public async Task EnsureRunningAsync(StorageEndpoints endpoints, CancellationToken ct)
     {
-        if (await IsListeningAsync(endpoints.Host, endpoints.BlobPort, ct))
+        if (await LocalProcesses.IsListeningAsync(endpoints.Host, endpoints.BlobPort, ct))
         {
             LogAlreadyRunning(logger, endpoints.Host, endpoints.BlobPort);
             return;
@@ -37,7 +36,7 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
         {
             LogInstalling(logger, o.AzuriteVersion, installDir);
             Directory.CreateDirectory(installDir);
-            await RunAsync("npm", ["install", "--prefix", installDir, "--no-audit", "--no-fund", "--loglevel=error", $"azurite@{o.AzuriteVersion}"], ct);
+            await LocalProcesses.RunAsync("npm", ["install", "--prefix", installDir, "--no-audit", "--no-fund", "--loglevel=error", $"azurite@{o.AzuriteVersion}"], ct);
         }
 
         var dataDir = Path.Combine(home, "azurite-data");
@@ -72,7 +71,7 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
         _azurite.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await IsListeningAsync("127.0.0.1", endpoints.TablePort, ct))
+        while (!await LocalProcesses.IsListeningAsync("127.0.0.1", endpoints.TablePort, ct))
         {
             if (_azurite.HasExited || DateTime.UtcNow > deadline)
             {
@@ -83,40 +82,6 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
         }
 
         LogStarted(logger, endpoints.BlobPort, dataDir);
-    }
-
-    private static async Task RunAsync(string file, string[] args, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.StandardOutput.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed with exit code {process.ExitCode}: {await stderr}");
-        }
-    }
-
-    private static async Task<bool> IsListeningAsync(string host, int port, CancellationToken ct)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(1));
-            await client.ConnectAsync(host, port, timeout.Token);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 
     public void Dispose()

@@ -16,6 +16,7 @@ public sealed partial class DemoSeeder(
     IServer server,
     IOptions<LocalOptions> local,
     IOptions<ApiOptions> api,
+    Smtp4devLauncher smtp4dev,
     ILogger<DemoSeeder> logger) : BackgroundService
 {
     public const string DemoBatchId = "demo";
@@ -39,7 +40,7 @@ public sealed partial class DemoSeeder(
         var baseUrl = server.Features.Get<IServerAddressesFeature>()?.Addresses
             .FirstOrDefault(a => !a.Contains($":{local.Value.SidecarPort}", StringComparison.Ordinal)) ?? "http://localhost:7071";
         var key = api.Value.Key ?? "";
-        LogReady(logger, baseUrl, key);
+        LogReady(logger, baseUrl, key, smtp4dev.InboxUrl ?? "(not a local smtp4dev: see the Smtp settings)");
         if (!local.Value.Demo)
         {
             return;
@@ -78,13 +79,14 @@ public sealed partial class DemoSeeder(
 
         CotLocal is ready.
           API:          {BaseUrl}/api   (operator key: X-Api-Key: {Key})
+          Inbox:        {Inbox}   (review e-mails with the reviewers' personal links land here)
           Walkthrough:  README.md, section "Walkthrough"
         """)]
-    private static partial void LogReady(ILogger logger, string baseUrl, string key);
+    private static partial void LogReady(ILogger logger, string baseUrl, string key, string inbox);
 
     [LoggerMessage(2, LogLevel.Information, """
 
-        Demo batch "demo" submitted (HTTP {Status}); demo reviewers are registered. Follow it with:
+        Demo batch "demo" submitted (HTTP {Status}); demo reviewers are registered and e-mailed their review links. Follow it with:
           curl -s -H 'X-Api-Key: {Key}' {BaseUrl}/api/batches/demo
           curl -s -H 'X-Api-Key: {Key}' '{BaseUrl}/api/assignments?batchId=demo'
         """)]

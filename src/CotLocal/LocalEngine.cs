@@ -1,5 +1,6 @@
 using System.Net;
 using CotPipeline;
+using CotPipeline.Links;
 using CotPipeline.Options;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
@@ -33,6 +34,9 @@ public static class LocalEngine
         });
 
         services.AddSingleton<AzuriteLauncher>();
+        services.AddSingleton<Smtp4devLauncher>();
+        // Links point at this host unless the configuration names another public address.
+        services.PostConfigure<ReviewLinkOptions>(o => o.PublicBaseUrl ??= $"http://localhost:{apiPort}");
         services.AddHostedService<StorageStartup>();
         services.AddCotPipeline(config);
         services.AddSingleton(sp =>
@@ -76,9 +80,10 @@ public static class LocalEngine
         return app;
     }
 
-    /// <summary>Starts Azurite if needed and creates the task hub and our containers and tables before the engine starts.</summary>
+    /// <summary>Starts Azurite and smtp4dev if needed and creates the task hub and our containers and tables before the engine starts.</summary>
     private sealed class StorageStartup(
         AzuriteLauncher azurite,
+        Smtp4devLauncher smtp4dev,
         IOptions<StorageOptions> storage,
         AzureStorageOrchestrationService engine,
         CotPipeline.Storage.CotStore store) : IHostedService
@@ -87,6 +92,7 @@ public static class LocalEngine
         {
             await azurite.EnsureRunningAsync(StorageEndpoints.Parse(storage.Value.ConnectionString
                 ?? throw new InvalidOperationException("Storage:ConnectionString is required by the local host.")), cancellationToken);
+            await smtp4dev.EnsureRunningAsync(cancellationToken);
             await engine.CreateIfNotExistsAsync();
             await store.EnsureCreatedAsync();
         }

@@ -22,9 +22,20 @@ public sealed class LocalOptions
     [Required]
     public string AzuriteVersion { get; set; } = "3.37.0";
 
-    /// <summary>Where Azurite is installed and keeps its data (relative paths are under the user's home).</summary>
+    /// <summary>Where Azurite and smtp4dev are installed and keep their data (relative paths are under the user's home).</summary>
     [Required]
     public string ToolsDirectory { get; set; } = ".cot";
+
+    /// <summary>Start smtp4dev (the local inbox where review e-mails land) when nothing listens on <c>Smtp:Port</c>.</summary>
+    public bool StartSmtp4dev { get; set; } = true;
+
+    /// <summary>The pinned smtp4dev version installed as a .NET tool on first use.</summary>
+    [Required]
+    public string Smtp4devVersion { get; set; } = "3.15.0";
+
+    /// <summary>Port of smtp4dev's web inbox (and its REST API).</summary>
+    [Range(1, 65535)]
+    public int Smtp4devWebPort { get; set; } = 5000;
 
     /// <summary>Register demo reviewers (when the registry is empty) and submit the demo batch at start.</summary>
     public bool Demo { get; set; } = true;

@@ -1,7 +1,9 @@
 using CotPipeline.Activities;
 using CotPipeline.Export;
 using CotPipeline.Http;
+using CotPipeline.Links;
 using CotPipeline.Llm;
+using CotPipeline.Mail;
 using CotPipeline.Options;
 using CotPipeline.Storage;
 using Microsoft.Extensions.Configuration;
@@ -36,11 +38,14 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddCotStorage();
         services.AddRationaleModel(configuration);
         services.AddSingleton(TimeProvider.System);
+        services.AddReviewLinks(configuration);
+        services.AddReviewMail(configuration);
 
         services.AddSingleton<ScheduleItemsPage>();
         services.AddSingleton<GenerateCandidate>();
         services.AddSingleton<CommitVersion>();
         services.AddSingleton<AssignReviewers>();
+        services.AddSingleton<SendReviewRequests>();
         services.AddSingleton<CloseAssignments>();
         services.AddSingleton<ReachConsensus>();
         services.AddSingleton<RequestAdjudication>();

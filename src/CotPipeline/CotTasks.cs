@@ -24,6 +24,7 @@ public static class CotTasks
         Add<GenerateCandidate, GenerateCandidateInput, CandidateResult>(registry, TaskNames.GenerateCandidate, (a, _, input) => a.RunAsync(input));
         Add<CommitVersion, CommitVersionInput, CommitVersionResult>(registry, TaskNames.CommitVersion, (a, _, input) => a.RunAsync(input));
         Add<AssignReviewers, AssignReviewersInput, List<string>>(registry, TaskNames.AssignReviewers, (a, _, input) => a.RunAsync(input));
+        Add<SendReviewRequests, SendReviewRequestsInput, int>(registry, TaskNames.SendReviewRequests, (a, _, input) => a.RunAsync(input));
         Add<CloseAssignments, CloseAssignmentsInput, bool>(registry, TaskNames.CloseAssignments, async (a, _, input) =>
         {
             await a.RunAsync(input);

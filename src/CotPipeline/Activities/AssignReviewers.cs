@@ -31,7 +31,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
                 // A retry of this step (the first run's result never reached the orchestrator, e.g. the host was
                 // killed): the same reviewers again, even if one of them already submitted — the event is waiting.
                 // A reviewer whose assignment in this round was closed is never asked twice.
-                if (existing.Status != AssignmentStatus.Closed && existing.Version == input.Version)
+                if (!AssignmentStatus.IsClosed(existing.Status) && existing.Version == input.Version)
                 {
                     candidates.Add((reviewer, true, -1, 0));
                 }

@@ -5,7 +5,10 @@ using CotPipeline.Storage;
 
 namespace CotPipeline.Activities;
 
-/// <summary>Closes the still-open assignments of a round: a review sent on them later is kept but not counted.</summary>
+/// <summary>
+/// Reassigns the still-open assignments of a round whose deadline and reminders passed: their links then answer
+/// "reassigned", and a review sent on them later is kept but not counted.
+/// </summary>
 public sealed class CloseAssignments(CotStore store)
 {
     public async Task RunAsync(CloseAssignmentsInput input)
@@ -19,7 +22,7 @@ public sealed class CloseAssignments(CotStore store)
                 continue;
             }
 
-            row.Status = AssignmentStatus.Closed;
+            row.Status = AssignmentStatus.Reassigned;
             try
             {
                 await store.Assignments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);

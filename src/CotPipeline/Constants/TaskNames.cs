@@ -12,6 +12,7 @@ public static class TaskNames
     public const string GenerateCandidate = nameof(CotPipeline.Activities.GenerateCandidate);
     public const string CommitVersion = nameof(CotPipeline.Activities.CommitVersion);
     public const string AssignReviewers = nameof(CotPipeline.Activities.AssignReviewers);
+    public const string SendReviewRequests = nameof(CotPipeline.Activities.SendReviewRequests);
     public const string CloseAssignments = nameof(CotPipeline.Activities.CloseAssignments);
     public const string ReachConsensus = nameof(CotPipeline.Activities.ReachConsensus);
     public const string RequestAdjudication = nameof(CotPipeline.Activities.RequestAdjudication);
@@ -21,7 +22,7 @@ public static class TaskNames
 
     public static readonly IReadOnlyList<string> AllActivities =
     [
-        ScheduleItemsPage, GenerateCandidate, CommitVersion, AssignReviewers, CloseAssignments,
+        ScheduleItemsPage, GenerateCandidate, CommitVersion, AssignReviewers, SendReviewRequests, CloseAssignments,
         ReachConsensus, RequestAdjudication, FinalizeItem,
     ];
 }

@@ -50,9 +50,14 @@ public sealed record LoopSettings(
     int MaxAutoRegenerations,
     TimeSpan ReviewDeadline,
     TimeSpan AdjudicationDeadline,
-    TimeSpan ReviewerRetryInterval)
+    TimeSpan ReviewerRetryInterval,
+    int RemindersBeforeReassign = 1,
+    TimeSpan ReminderInterval = default)
 {
     public static LoopSettings From(PipelineOptions o) => new(
         o.ReviewersPerItem, o.MaxExtraReviewers, o.StrikeCap, o.Candidates, o.MaxAutoRegenerations,
-        o.ReviewDeadline, o.AdjudicationDeadline, o.ReviewerRetryInterval);
+        o.ReviewDeadline, o.AdjudicationDeadline, o.ReviewerRetryInterval, o.RemindersBeforeReassign, o.ReminderInterval);
+
+    /// <summary>How long a reminder gives; batches snapshotted before reminders existed use the review deadline.</summary>
+    public TimeSpan EffectiveReminderInterval => ReminderInterval > TimeSpan.Zero ? ReminderInterval : ReviewDeadline;
 }

@@ -20,6 +20,35 @@ public sealed record ReviewRequest(
     Dictionary<string, string>? Comments,
     string? Rewrite);
 
+/// <summary>How a review submission ended.</summary>
+public enum SubmissionKind
+{
+    /// <summary>Refused: see the problems; nothing stored.</summary>
+    Invalid,
+    /// <summary>A review for this assignment was already stored; nothing changed.</summary>
+    Replay,
+    /// <summary>Stored after the round closed: kept in the audit trail, not counted.</summary>
+    Late,
+    /// <summary>Stored and raised to the item.</summary>
+    Counted,
+}
+
+/// <summary>The outcome of <see cref="ReviewApi.SubmitAsync"/>.</summary>
+public sealed record ReviewSubmission(SubmissionKind Kind, IReadOnlyList<string> Problems, DateTimeOffset? FirstSubmittedAt = null);
+
+/// <summary>How an adjudication ended.</summary>
+public enum AdjudicationOutcomeKind
+{
+    Invalid,
+    NotFound,
+    NotAwaiting,
+    AlreadyDecided,
+    Decided,
+}
+
+/// <summary>The outcome of <see cref="ReviewApi.DecideAsync"/>; <see cref="Detail"/> says why when it is not decided.</summary>
+public sealed record AdjudicationOutcome(AdjudicationOutcomeKind Kind, string Detail);
+
 /// <summary>The body of <c>POST /api/adjudications</c>.</summary>
 public sealed record AdjudicationRequest(
     string? BatchId,
@@ -63,11 +92,33 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             return Problems.NotFound($"There is no review assignment \"{id}\".");
         }
 
+        var outcome = await SubmitAsync(id, assignment, body, client, ct);
+        return outcome.Kind switch
+        {
+            SubmissionKind.Invalid => Problems.BadRequest(string.Join(" ", outcome.Problems), new Dictionary<string, object?> { ["errors"] = outcome.Problems }),
+            SubmissionKind.Replay => Problems.Conflict("Review already submitted",
+                $"A review for assignment \"{id}\" was already submitted at {outcome.FirstSubmittedAt:u}; a review can be submitted once."),
+            SubmissionKind.Late => Results.Ok(new { assignmentId = id.ToString(), counted = false, message = LateMessage }),
+            _ => Results.Accepted($"/api/batches/{id.BatchId}/items/{id.ItemId}", new { assignmentId = id.ToString(), counted = true }),
+        };
+    }
+
+    /// <summary>What a reviewer who submits after the round closed is told.</summary>
+    public const string LateMessage =
+        "Thank you. This round had already closed when your review arrived: it is kept in the item's audit trail but not counted.";
+
+    /// <summary>
+    /// Validates and stores a review of <paramref name="assignment"/> and raises it to the item: the one path of the JSON API and the
+    /// review page. Stored first (a Table insert keyed by the assignment; a second one is a replay), then raised; on an assignment
+    /// that is no longer open the review is kept, not counted.
+    /// </summary>
+    public async Task<ReviewSubmission> SubmitAsync(AssignmentId id, AssignmentRow assignment, ReviewRequest body, DurableTaskClient client, CancellationToken ct)
+    {
         var settings = await store.ReadSettingsAsync(id.BatchId, ct);
         var problems = Validate(body, settings);
         if (problems.Count > 0)
         {
-            return Problems.BadRequest(string.Join(" ", problems), new Dictionary<string, object?> { ["errors"] = problems });
+            return new ReviewSubmission(SubmissionKind.Invalid, problems);
         }
 
         var review = new Review
@@ -99,26 +150,20 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
                 await RaiseAsync(client, id, ct);
             }
 
-            return Problems.Conflict("Review already submitted",
-                $"A review for assignment \"{id}\" was already submitted at {first?.SubmittedAt:u}; a review can be submitted once.");
+            return new ReviewSubmission(SubmissionKind.Replay, [], first?.SubmittedAt);
         }
 
         await store.Blob(CotStore.ReviewPath(id.BatchId, id.ItemId, id.Round, id.ReviewerId))
             .UploadAsync(BinaryData.FromString(row.ReviewJson), overwrite: true, ct);
         if (!counted)
         {
-            return Results.Ok(new
-            {
-                assignmentId = id.ToString(),
-                counted = false,
-                message = "Thank you. This round had already closed when your review arrived: it is kept in the item's audit trail but not counted.",
-            });
+            return new ReviewSubmission(SubmissionKind.Late, []);
         }
 
         assignment.Status = AssignmentStatus.Submitted;
         await store.Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
         await RaiseAsync(client, id, ct);
-        return Results.Accepted($"/api/batches/{id.BatchId}/items/{id.ItemId}", new { assignmentId = id.ToString(), counted = true });
+        return new ReviewSubmission(SubmissionKind.Counted, []);
     }
 
     private static Task RaiseAsync(DurableTaskClient client, AssignmentId id, CancellationToken ct) =>
@@ -200,41 +245,57 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             return Problems.BadRequest(idProblem + ".");
         }
 
+        var outcome = await DecideAsync(body, client, ct);
+        return outcome.Kind switch
+        {
+            AdjudicationOutcomeKind.Invalid => Problems.BadRequest(outcome.Detail),
+            AdjudicationOutcomeKind.NotFound => Problems.NotFound(outcome.Detail),
+            AdjudicationOutcomeKind.NotAwaiting => Problems.Conflict("Item is not awaiting adjudication", outcome.Detail),
+            AdjudicationOutcomeKind.AlreadyDecided => Problems.Conflict("Already adjudicated", outcome.Detail),
+            _ => Results.Accepted($"/api/batches/{body.BatchId}/items/{body.ItemId}", new { body.BatchId, body.ItemId, decision = body.Decision }),
+        };
+    }
+
+    /// <summary>
+    /// Validates and stores an adjudicator's decision (once per item: the blob is created, never replaced) and raises it to the item:
+    /// the one path of the JSON API and the adjudication page. Ids in <paramref name="body"/> must already be valid.
+    /// </summary>
+    public async Task<AdjudicationOutcome> DecideAsync(AdjudicationRequest body, DurableTaskClient client, CancellationToken ct)
+    {
         await store.EnsureCreatedAsync();
         var item = await store.GetRowAsync<ItemRow>(store.Items, body.BatchId!, body.ItemId!, ct);
         if (item is null)
         {
-            return Problems.NotFound($"Batch \"{body.BatchId}\" has no item \"{body.ItemId}\".");
+            return new(AdjudicationOutcomeKind.NotFound, $"Batch \"{body.BatchId}\" has no item \"{body.ItemId}\".");
         }
 
         if (item.State != ItemState.Adjudication.Name())
         {
-            return Problems.Conflict("Item is not awaiting adjudication", $"Item \"{body.ItemId}\" is {item.State}; only items at the strike cap are adjudicated.");
+            return new(AdjudicationOutcomeKind.NotAwaiting, $"Item \"{body.ItemId}\" is {item.State}; only items at the strike cap are adjudicated.");
         }
 
         var settings = await store.ReadSettingsAsync(body.BatchId!, ct);
-        switch (body.Decision)
+        var problem = body.Decision switch
         {
-            case null:
-                return Problems.BadRequest("Field \"decision\" is missing: use \"accept\" (with \"finalText\") or \"exclude\" (with \"reason\").");
-            case AdjudicationDecision.Accept when string.IsNullOrWhiteSpace(body.FinalText) || RationaleText.Split(body.FinalText).Count < settings.MinSteps:
-                return Problems.BadRequest($"Field \"finalText\" must hold the final rationale, at least {settings.MinSteps} steps, one per line.");
-            case AdjudicationDecision.Accept when body.FinalText!.Length > settings.MaxRationaleChars:
-                return Problems.BadRequest($"Field \"finalText\" is {body.FinalText.Length:N0} characters long; at most {settings.MaxRationaleChars:N0} are allowed.");
-            case AdjudicationDecision.Exclude when string.IsNullOrWhiteSpace(body.Reason):
-                return Problems.BadRequest("Field \"reason\" is required to exclude an item.");
-        }
-
-        if (body.Reason?.Length > MaxCommentChars)
+            null => "Field \"decision\" is missing: use \"accept\" (with \"finalText\") or \"exclude\" (with \"reason\").",
+            AdjudicationDecision.Accept when string.IsNullOrWhiteSpace(body.FinalText) || RationaleText.Split(body.FinalText).Count < settings.MinSteps =>
+                $"Field \"finalText\" must hold the final rationale, at least {settings.MinSteps} steps, one per line.",
+            AdjudicationDecision.Accept when body.FinalText!.Length > settings.MaxRationaleChars =>
+                $"Field \"finalText\" is {body.FinalText.Length:N0} characters long; at most {settings.MaxRationaleChars:N0} are allowed.",
+            AdjudicationDecision.Exclude when string.IsNullOrWhiteSpace(body.Reason) => "Field \"reason\" is required to exclude an item.",
+            _ when body.Reason?.Length > MaxCommentChars => $"Field \"reason\" is {body.Reason.Length:N0} characters long; at most {MaxCommentChars:N0} are allowed.",
+            _ => null,
+        };
+        if (problem is not null)
         {
-            return Problems.BadRequest($"Field \"reason\" is {body.Reason.Length:N0} characters long; at most {MaxCommentChars:N0} are allowed.");
+            return new(AdjudicationOutcomeKind.Invalid, problem);
         }
 
         var adjudication = new Adjudication(body.BatchId!, body.ItemId!, body.AdjudicatorId!, body.Decision!.Value,
             body.FinalText?.Trim(), body.Reason?.Trim(), clock.GetUtcNow());
         if (!await store.CreateJsonAsync(CotStore.AdjudicationPath(body.BatchId!, body.ItemId!), adjudication, ct))
         {
-            return Problems.Conflict("Already adjudicated", $"Item \"{body.ItemId}\" already has an adjudication; it can be decided once.");
+            return new(AdjudicationOutcomeKind.AlreadyDecided, $"Item \"{body.ItemId}\" already has an adjudication; it can be decided once.");
         }
 
         await client.RaiseEventAsync(Ids.ItemInstance(body.BatchId!, body.ItemId!), EventNames.AdjudicationSubmitted,
@@ -246,6 +307,6 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             await store.Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
         }
 
-        return Results.Accepted($"/api/batches/{body.BatchId}/items/{body.ItemId}", new { body.BatchId, body.ItemId, decision = body.Decision });
+        return new(AdjudicationOutcomeKind.Decided, "");
     }
 }

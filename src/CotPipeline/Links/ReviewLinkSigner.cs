@@ -18,6 +18,8 @@ public sealed class ReviewLinkSigner
 
     private const int SignatureBytes = HMACSHA256.HashSizeInBytes;
 
+    private static readonly TimeSpan LateGrace = TimeSpan.FromDays(1);
+
     private readonly byte[] _signingKey;
     private readonly byte[]? _previousKey;
     private readonly DateTimeOffset _previousKeyValidUntil;
@@ -41,10 +43,19 @@ public sealed class ReviewLinkSigner
         _linkPrefix = $"{o.PublicBaseUrl!.TrimEnd('/')}/{ApiRouteTable.Prefix}/review/";
     }
 
-    /// <summary>A fresh link for <paramref name="assignment"/>: a random link id, expiring <see cref="ReviewLinkOptions.LinkLifetime"/> after <paramref name="now"/>.</summary>
-    public ReviewLink NewLink(AssignmentId assignment, DateTimeOffset now)
+    /// <summary>
+    /// A fresh link for <paramref name="assignment"/>: a random link id, expiring <see cref="ReviewLinkOptions.LinkLifetime"/> after
+    /// <paramref name="now"/>, and never sooner than a day after <paramref name="deadline"/> (so a late review can still be sent and kept).
+    /// </summary>
+    public ReviewLink NewLink(AssignmentId assignment, DateTimeOffset now, DateTimeOffset? deadline = null)
     {
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds((now + _linkLifetime).ToUnixTimeSeconds());
+        var until = now + _linkLifetime;
+        if (deadline is { } d && d + LateGrace > until)
+        {
+            until = d + LateGrace;
+        }
+
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(until.ToUnixTimeSeconds());
         return new ReviewLink(assignment, expiresAt, Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)));
     }
 

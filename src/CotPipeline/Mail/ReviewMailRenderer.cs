@@ -1,3 +1,4 @@
+using CotPipeline.Models;
 using System.Globalization;
 using System.Text;
 
@@ -31,16 +32,33 @@ public static class ReviewMailRenderer
     public static RenderedMail Render(ReviewRequestMail mail)
     {
         var link = CheckedLink(mail.LinkUrl).AbsoluteUri;
-        var subject = $"Review request: {OneLine(mail.Department)} · item {OneLine(mail.ItemId)} · round {mail.Round}";
+        var item = OneLine(mail.ItemId);
+        var department = OneLine(mail.Department);
+        var (subject, ask, action) = mail.Kind switch
+        {
+            MailKind.Reminder => (
+                $"Reminder: review request · {department} · item {item} · round {mail.Round}",
+                $"a reminder: your review of the rationale of item {item} ({department}), round {mail.Round}, has not arrived yet. "
+                + "If it does not arrive by the new deadline, the review is given to another reviewer.",
+                "Open your personal review page"),
+            MailKind.Adjudication => (
+                $"Adjudication request: {department} · item {item}",
+                $"the reviewers of item {item} ({department}) did not agree after {mail.Round} rounds. "
+                + "Please read every version and review, then set the final rationale or exclude the item with a reason.",
+                "Open the adjudication page"),
+            _ => (
+                $"Review request: {department} · item {item} · round {mail.Round}",
+                $"please review the rationale of item {item} ({department}), round {mail.Round}.",
+                "Open your personal review page"),
+        };
         var deadline = FormatDeadline(mail.Deadline);
         var rubric = RubricLine(mail.RubricCriteria);
 
         var text = new StringBuilder()
             .Append("Dear ").Append(OneLine(mail.ReviewerName)).Append(",\n\n")
-            .Append("please review the rationale of item ").Append(OneLine(mail.ItemId)).Append(" (").Append(OneLine(mail.Department))
-            .Append("), round ").Append(mail.Round).Append(".\n\n")
+            .Append(ask).Append("\n\n")
             .Append("Question: ").Append(mail.QuestionExcerpt).Append("\n\n")
-            .Append("Your personal review link (do not forward it):\n").Append(link).Append("\n\n")
+            .Append("Your personal link (do not forward it):\n").Append(link).Append("\n\n")
             .Append("Deadline: ").Append(deadline).Append('\n')
             .Append(rubric).Append('\n')
             .ToString();
@@ -48,10 +66,9 @@ public static class ReviewMailRenderer
         var html = new StringBuilder()
             .Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Encode(subject)).Append("</title></head><body>\n")
             .Append("<p>Dear ").Append(Encode(OneLine(mail.ReviewerName))).Append(",</p>\n")
-            .Append("<p>please review the rationale of item <b>").Append(Encode(OneLine(mail.ItemId))).Append("</b> (").Append(Encode(OneLine(mail.Department)))
-            .Append("), round ").Append(mail.Round).Append(".</p>\n")
+            .Append("<p>").Append(Encode(ask)).Append("</p>\n")
             .Append("<blockquote style=\"white-space: pre-wrap\">").Append(Encode(mail.QuestionExcerpt)).Append("</blockquote>\n")
-            .Append("<p><a href=\"").Append(Encode(link)).Append("\">Open your personal review page</a> (do not forward this e-mail).</p>\n")
+            .Append("<p><a href=\"").Append(Encode(link)).Append("\">").Append(action).Append("</a> (do not forward this e-mail).</p>\n")
             .Append("<p>Deadline: <b>").Append(Encode(deadline)).Append("</b></p>\n")
             .Append("<p>").Append(Encode(rubric)).Append("</p>\n")
             .Append("</body></html>\n")

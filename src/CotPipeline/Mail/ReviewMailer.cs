@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using CotPipeline.Models;
 using CotPipeline.Storage;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -24,8 +25,16 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
     private readonly SmtpOptions _options = Checked(options.Value);
 
     /// <summary>The Message-ID of an assignment's e-mail (without angle brackets): the same on every attempt.</summary>
-    public static string MessageIdOf(AssignmentId assignment) =>
-        $"review.{Sanitize(assignment.BatchId)}.{Sanitize(assignment.ItemId)}.r{assignment.Round}.{Sanitize(assignment.ReviewerId)}@{MessageIdDomain}";
+    public static string MessageIdOf(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0)
+    {
+        var what = kind switch
+        {
+            MailKind.Request => "review",
+            MailKind.Reminder => $"reminder{sequence}",
+            _ => $"adjudication{sequence}",
+        };
+        return $"{what}.{Sanitize(assignment.BatchId)}.{Sanitize(assignment.ItemId)}.r{assignment.Round}.{Sanitize(assignment.ReviewerId)}@{MessageIdDomain}";
+    }
 
     /// <summary>Sends the review request unless it was sent before; true when this call sent it.</summary>
     /// <exception cref="ArgumentException">The link is not http or https (nothing is sent).</exception>
@@ -34,8 +43,8 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
     {
         var rendered = ReviewMailRenderer.Render(mail);
         var assignment = mail.Assignment.ToString();
-        var messageId = MessageIdOf(mail.Assignment);
-        var marker = CotStore.MailSentPath(mail.Assignment);
+        var messageId = MessageIdOf(mail.Assignment, mail.Kind, mail.Sequence);
+        var marker = CotStore.MailSentPath(mail.Assignment, mail.Kind, mail.Sequence);
 
         await store.EnsureCreatedAsync();
         if (await store.Blob(marker).ExistsAsync(ct))

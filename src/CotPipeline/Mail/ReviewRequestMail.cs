@@ -1,3 +1,4 @@
+using CotPipeline.Models;
 using CotPipeline.Storage;
 
 namespace CotPipeline.Mail;
@@ -7,6 +8,8 @@ namespace CotPipeline.Mail;
 /// <param name="QuestionExcerpt">The start of the question (untrusted text); the full question is on the review page.</param>
 /// <param name="LinkUrl">The reviewer's signed link; only absolute http or https URLs are sent.</param>
 /// <param name="RubricCriteria">Names of the rubric criteria, in rubric order.</param>
+/// <param name="Kind">The first request, a reminder, or an adjudication request.</param>
+/// <param name="Sequence">Numbers reminders and repeated adjudication requests; each (assignment, kind, sequence) is sent once.</param>
 public sealed record ReviewRequestMail(
     AssignmentId Assignment,
     string ReviewerName,
@@ -15,7 +18,9 @@ public sealed record ReviewRequestMail(
     string QuestionExcerpt,
     string LinkUrl,
     DateTimeOffset Deadline,
-    IReadOnlyList<string> RubricCriteria)
+    IReadOnlyList<string> RubricCriteria,
+    MailKind Kind = MailKind.Request,
+    int Sequence = 0)
 {
     public string ItemId => Assignment.ItemId;
 

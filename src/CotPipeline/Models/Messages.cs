@@ -22,7 +22,8 @@ public sealed record LoopState(
     int? CritiqueRound = null,
     string? RewriteBy = null,
     string? AuthorId = null,
-    bool Adjudicating = false)
+    bool Adjudicating = false,
+    int AdjudicationRequests = 0)
 {
     public static readonly LoopState Start = new(0, 0, 0, NextVersionKind.Draft);
 }
@@ -81,6 +82,30 @@ public sealed record AssignReviewersInput(
     IReadOnlyList<string> Exclude,
     DateTime Deadline,
     bool RoundHasReviewers);
+
+/// <summary>Which e-mail an assignment gets.</summary>
+public enum MailKind
+{
+    /// <summary>The first request to review, with the personal link.</summary>
+    Request,
+    /// <summary>The deadline passed: the same link again, with the new deadline.</summary>
+    Reminder,
+    /// <summary>An adjudicator is asked to decide an item at the strike cap.</summary>
+    Adjudication,
+}
+
+/// <summary>
+/// E-mails the assignments of <paramref name="ReviewerIds"/> in <paramref name="Round"/> (round 0: adjudication). <paramref name="Sequence"/>
+/// numbers reminders and repeated adjudication requests (0 for the first e-mail): each (assignment, kind, sequence) is sent once.
+/// </summary>
+public sealed record SendReviewRequestsInput(
+    string BatchId,
+    string ItemId,
+    int Round,
+    IReadOnlyList<string> ReviewerIds,
+    MailKind Kind,
+    int Sequence,
+    DateTime Deadline);
 
 public sealed record CloseAssignmentsInput(string BatchId, string ItemId, int Round, IReadOnlyList<string> ReviewerIds);
 

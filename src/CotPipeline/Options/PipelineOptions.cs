@@ -34,6 +34,14 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00")]
     public TimeSpan ReviewDeadline { get; set; } = TimeSpan.FromDays(3);
 
+    /// <summary>Reminders a reviewer gets after the deadline before the review is given to someone else.</summary>
+    [Range(0, 5)]
+    public int RemindersBeforeReassign { get; set; } = 1;
+
+    /// <summary>Time a reminder gives: the new deadline is this long after the reminder.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan ReminderInterval { get; set; } = TimeSpan.FromDays(1);
+
     [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00")]
     public TimeSpan AdjudicationDeadline { get; set; } = TimeSpan.FromDays(7);
 

@@ -1,3 +1,4 @@
+using CotPipeline.Activities;
 using CotPipeline.Constants;
 using CotPipeline.Domain;
 using CotPipeline.Models;
@@ -88,6 +89,8 @@ public static class ReviewItemOrchestrator
         var assigned = new List<string>();
         var received = new List<string>();
         var closed = new List<string>();
+        // Per open reviewer: when their review is due and how many reminders they had.
+        var due = new Dictionary<string, (DateTime At, int Reminders)>();
         var wanted = loop.ReviewersPerItem;
         var extraAsked = 0;
 
@@ -95,12 +98,22 @@ public static class ReviewItemOrchestrator
         {
             var open = assigned.Where(a => !received.Contains(a) && !closed.Contains(a)).ToList();
             var need = wanted - received.Count - open.Count;
-            var deadline = ctx.CurrentUtcDateTime + loop.ReviewDeadline;
             if (need > 0)
             {
+                var deadline = ctx.CurrentUtcDateTime + loop.ReviewDeadline;
                 var added = await AssignAsync(ctx, input, round, need, assigned, deadline);
+                if (added.Count > 0)
+                {
+                    await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests,
+                        new SendReviewRequestsInput(batchId, itemId, round, added, MailKind.Request, 0, deadline), Retry);
+                }
+
                 assigned.AddRange(added);
                 open.AddRange(added);
+                foreach (var reviewer in added)
+                {
+                    due[reviewer] = (deadline, 0);
+                }
             }
 
             if (open.Count == 0 && received.Count == 0)
@@ -111,13 +124,14 @@ public static class ReviewItemOrchestrator
                 return null;
             }
 
-            if (open.Count > 0 && await WaitForReviewsAsync(ctx, round, open, received, deadline))
+            if (open.Count > 0)
             {
-                // Deadline passed: the missing reviewers' links now answer "round closed"; others are asked in their place.
-                var missing = open.Where(a => !received.Contains(a)).ToList();
-                await ctx.CallActivityAsync(TaskNames.CloseAssignments, new CloseAssignmentsInput(batchId, itemId, round, missing), Retry);
-                closed.AddRange(missing);
-                continue;
+                var until = open.Min(a => due[a].At);
+                if (await WaitForReviewsAsync(ctx, round, open, received, until))
+                {
+                    await RemindOrReassignAsync(ctx, input, round, open.Where(a => !received.Contains(a) && due[a].At <= until).ToList(), due, closed);
+                    continue;
+                }
             }
 
             // Every open reviewer has submitted, or nobody else is free and we decide with the reviews we have.
@@ -149,6 +163,35 @@ public static class ReviewItemOrchestrator
                 };
             ctx.ContinueAsNew(input with { State = next }, preserveUnprocessedEvents: true);
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The deadline of <paramref name="late"/> passed: each still within the reminder allowance is reminded (same link, new deadline);
+    /// the others are reassigned — their links now answer "reassigned" and the caller asks other reviewers in their place.
+    /// </summary>
+    private static async Task RemindOrReassignAsync(
+        TaskOrchestrationContext ctx, ReviewItemInput input, int round, List<string> late, Dictionary<string, (DateTime At, int Reminders)> due, List<string> closed)
+    {
+        var loop = input.Loop;
+        var remind = late.Where(a => due[a].Reminders < loop.RemindersBeforeReassign).ToList();
+        var reassign = late.Except(remind).ToList();
+        var newDeadline = ctx.CurrentUtcDateTime + loop.EffectiveReminderInterval;
+        foreach (var group in remind.GroupBy(a => due[a].Reminders + 1))
+        {
+            var reviewers = group.ToList();
+            await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests,
+                new SendReviewRequestsInput(input.BatchId, input.ItemId, round, reviewers, MailKind.Reminder, group.Key, newDeadline), Retry);
+            foreach (var reviewer in reviewers)
+            {
+                due[reviewer] = (newDeadline, group.Key);
+            }
+        }
+
+        if (reassign.Count > 0)
+        {
+            await ctx.CallActivityAsync(TaskNames.CloseAssignments, new CloseAssignmentsInput(input.BatchId, input.ItemId, round, reassign), Retry);
+            closed.AddRange(reassign);
         }
     }
 
@@ -201,18 +244,24 @@ public static class ReviewItemOrchestrator
     private static async Task<ItemOutcome?> AdjudicateAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
     {
         var (batchId, itemId, loop, state) = input;
-        await ctx.CallActivityAsync(TaskNames.RequestAdjudication,
-            new RequestAdjudicationInput(batchId, itemId, state.Version, state.Round, ctx.CurrentUtcDateTime + loop.AdjudicationDeadline), Retry);
+        var deadline = ctx.CurrentUtcDateTime + loop.AdjudicationDeadline;
+        var adjudicator = await ctx.CallActivityAsync<string?>(TaskNames.RequestAdjudication,
+            new RequestAdjudicationInput(batchId, itemId, state.Version, state.Round, deadline), Retry);
+        if (adjudicator is not null)
+        {
+            await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests, new SendReviewRequestsInput(
+                batchId, itemId, RequestAdjudication.AdjudicationRound, [adjudicator], MailKind.Adjudication, state.AdjudicationRequests, deadline), Retry);
+        }
 
         using var timerCts = new CancellationTokenSource();
         using var eventCts = new CancellationTokenSource();
-        var timer = ctx.CreateTimer(ctx.CurrentUtcDateTime + loop.AdjudicationDeadline, timerCts.Token);
+        var timer = ctx.CreateTimer(deadline, timerCts.Token);
         var submitted = ctx.WaitForExternalEvent<AdjudicationSubmitted>(EventNames.AdjudicationSubmitted, eventCts.Token);
         if (await Task.WhenAny(submitted, timer) == timer)
         {
             // Nobody decided in time: ask again (a reminder) and keep waiting, with a fresh history.
             eventCts.Cancel();
-            ctx.ContinueAsNew(input, preserveUnprocessedEvents: true);
+            ctx.ContinueAsNew(input with { State = state with { AdjudicationRequests = state.AdjudicationRequests + 1 } }, preserveUnprocessedEvents: true);
             return null;
         }
 

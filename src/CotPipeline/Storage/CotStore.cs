@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using CotPipeline.Domain;
+using CotPipeline.Models;
 
 namespace CotPipeline.Storage;
 
@@ -57,7 +58,13 @@ public sealed class CotStore
     public static string AdjudicationPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/adjudication.json";
     public static string FinalPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/final.json";
     /// <summary>Marker that the review request of an assignment was sent (see <c>Mail.ReviewMailer</c>).</summary>
-    public static string MailSentPath(AssignmentId assignment) => $"mail/{assignment}.sent";
+    /// <summary>Marker of a sent e-mail: <c>mail/{assignmentId}.sent</c> for the request, <c>….reminder-{n}.sent</c> and <c>….adjudication-{n}.sent</c> for the others.</summary>
+    public static string MailSentPath(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0) => kind switch
+    {
+        MailKind.Request => $"mail/{assignment}.sent",
+        MailKind.Reminder => $"mail/{assignment}.reminder-{sequence}.sent",
+        _ => $"mail/{assignment}.adjudication-{sequence}.sent",
+    };
 
     public BlobClient Blob(string path) => _container.GetBlobClient(path);
 

@@ -107,6 +107,11 @@ public sealed class AssignmentRow : Row
     public string Status { get; set; } = AssignmentStatus.Open;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset Deadline { get; set; }
+    /// <summary>Id of the signed link e-mailed for this assignment; a token naming another link id is refused.</summary>
+    public string? LinkId { get; set; }
+    public DateTimeOffset? LinkExpiresAt { get; set; }
+    /// <summary>Reminders e-mailed so far.</summary>
+    public int Reminders { get; set; }
 
     /// <summary>A new open assignment; <paramref name="round"/> is the item's round (an adjudication's id uses round 0).</summary>
     public static AssignmentRow Open(AssignmentId id, int round, int version, string kind, DateTimeOffset now, DateTime deadline) => new()
@@ -136,6 +141,11 @@ public static class AssignmentStatus
 {
     public const string Open = "open";
     public const string Submitted = "submitted";
-    /// <summary>The round closed (deadline passed or enough reviews arrived) before this reviewer submitted.</summary>
+    /// <summary>The round was decided, or the item finished, before this reviewer submitted.</summary>
     public const string Closed = "closed";
+    /// <summary>The deadline and every reminder passed: another reviewer was asked in this reviewer's place.</summary>
+    public const string Reassigned = "reassigned";
+
+    /// <summary>True for an assignment that no longer counts a review (one sent now is kept in the audit trail only).</summary>
+    public static bool IsClosed(string status) => status is Closed or Reassigned;
 }

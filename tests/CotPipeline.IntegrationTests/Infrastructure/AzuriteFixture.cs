@@ -55,7 +55,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         _process = _output.Start(start);
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
-            await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(30),
+            // Generous: node starts slowly on a loaded 2-core machine, and a slow start is not what any test checks.
+            await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(120),
                 () => _process.HasExited ? $"Azurite exited with {_process.ExitCode}: {Output}" : null);
         }
     }

@@ -15,6 +15,8 @@ public sealed class LocalHostFixture : IAsyncLifetime
     private Process? _process;
 
     public AzuriteFixture Azurite { get; } = new();
+    /// <summary>The inbox the host's review e-mails go to.</summary>
+    public Smtp4devFixture Smtp { get; } = new();
     public int ApiPort { get; } = Ports.Free();
     public int SidecarPort { get; } = Ports.Free();
     public HttpClient Http { get; private set; } = null!;
@@ -36,7 +38,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Azurite.InitializeAsync();
+        await Task.WhenAll(Azurite.InitializeAsync(), Smtp.InitializeAsync());
         await StartHostAsync();
     }
 
@@ -59,6 +61,10 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["Local__SidecarPort"] = SidecarPort.ToString(),
             ["Local__Demo"] = "false",
             ["Local__StartAzurite"] = "false",
+            ["Local__StartSmtp4dev"] = "false",
+            ["Smtp__Host"] = "127.0.0.1",
+            ["Smtp__Port"] = Smtp.SmtpPort.ToString(),
+            ["Smtp__From"] = "CoT review <review@cot.test>",
             ["Local__HubName"] = "CotTest",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__CotLocal"] = "Information",
@@ -70,7 +76,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
         }
 
         _process = _output.Start(start);
-        await Ports.WaitListeningAsync(ApiPort, TimeSpan.FromSeconds(60),
+        await Ports.WaitListeningAsync(ApiPort, TimeSpan.FromSeconds(120),
             () => _process.HasExited ? $"CotLocal exited with {_process.ExitCode}:\n{Output}" : null);
 
         Http?.Dispose();
@@ -97,5 +103,6 @@ public sealed class LocalHostFixture : IAsyncLifetime
         _process?.Dispose();
         Http?.Dispose();
         await Azurite.DisposeAsync();
+        await Smtp.DisposeAsync();
     }
 }

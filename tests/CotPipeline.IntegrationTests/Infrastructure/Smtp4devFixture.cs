@@ -41,7 +41,7 @@ public sealed class Smtp4devFixture : IAsyncLifetime
         Api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{WebPort}/") };
         foreach (var port in new[] { SmtpPort, WebPort })
         {
-            await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(60), () => _process.HasExited ? WhyExited() : null);
+            await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(120), () => _process.HasExited ? WhyExited() : null);
         }
     }
 

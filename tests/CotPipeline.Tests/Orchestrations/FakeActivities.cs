@@ -51,6 +51,8 @@ internal sealed class FakeActivities
 
             return Record(TaskNames.AssignReviewers, input, picked);
         });
+        registry.AddActivityFunc<SendReviewRequestsInput, int>(TaskNames.SendReviewRequests, (_, input) =>
+            Record(TaskNames.SendReviewRequests, input, input.ReviewerIds.Count));
         registry.AddActivityFunc<CloseAssignmentsInput, bool>(TaskNames.CloseAssignments, (_, input) => Record(TaskNames.CloseAssignments, input, true));
         registry.AddActivityFunc<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, (_, input) =>
             Record(TaskNames.ReachConsensus, input, _decisions.TryDequeue(out var d) ? d : new ConsensusResult(ConsensusOutcome.Accept, null)));

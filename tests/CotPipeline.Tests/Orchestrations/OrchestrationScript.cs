@@ -28,6 +28,8 @@ internal sealed class OrchestrationScript
             .Returns(() => _reviews.Count > 0 ? Task.FromResult(_reviews.Dequeue()) : new TaskCompletionSource<ReviewSubmitted>().Task);
         Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>()))
             .Returns(() => _timers.Count > 0 ? _timers.Dequeue() : new TaskCompletionSource().Task);
+        // Every round e-mails the reviewers it assigns.
+        Activity<SendReviewRequestsInput, int>(TaskNames.SendReviewRequests, 1);
     }
 
     public Mock<TaskOrchestrationContext> Context { get; } = new(MockBehavior.Strict);

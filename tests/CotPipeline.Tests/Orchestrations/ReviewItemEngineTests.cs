@@ -159,14 +159,16 @@ public sealed class ReviewItemEngineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ReviewItem_DeadlinePasses_MissingReviewerReplacedAndItemStillVerified()
+    public async Task ReviewItem_DeadlinePasses_MissingReviewerRemindedThenReplacedAndItemStillVerified()
     {
-        var id = await StartAsync(Loop with { ReviewDeadline = TimeSpan.FromSeconds(2) });
+        var id = await StartAsync(Loop with { ReviewDeadline = TimeSpan.FromSeconds(2), RemindersBeforeReassign = 1, ReminderInterval = TimeSpan.FromSeconds(1) });
         var (_, reviewers) = await AssignedAsync(1);
         await ReviewAsync(id, reviewers[0], 1);
 
         var (replacement, newcomer) = await AssignedAsync(2);
         Assert.Equal(1, replacement.Count);
+        var reminder = Assert.Single(_activities.Inputs<SendReviewRequestsInput>(TaskNames.SendReviewRequests), m => m.Kind == MailKind.Reminder);
+        Assert.Equal((reviewers[1], 1), (Assert.Single(reminder.ReviewerIds), reminder.Sequence));
         Assert.Equal([reviewers[1]], _activities.Inputs<CloseAssignmentsInput>(TaskNames.CloseAssignments).Single().ReviewerIds);
         // The late reviewer's event changes nothing now; the replacement's counts.
         await ReviewAsync(id, reviewers[1], 1);

@@ -26,9 +26,14 @@ public sealed class ReviewItemOrchestratorTests
         var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
 
         Assert.Equal(new ItemOutcome(ItemState.Verified, 1, 1, "accepted by the reviewers"), outcome);
-        Assert.Equal([TaskNames.GenerateCandidate, TaskNames.CommitVersion, TaskNames.AssignReviewers, TaskNames.ReachConsensus, TaskNames.FinalizeItem], script.Names);
+        Assert.Equal(
+            [TaskNames.GenerateCandidate, TaskNames.CommitVersion, TaskNames.AssignReviewers, TaskNames.SendReviewRequests, TaskNames.ReachConsensus, TaskNames.FinalizeItem],
+            script.Names);
         var assign = script.Input<AssignReviewersInput>(TaskNames.AssignReviewers);
         Assert.Equal((1, 1, 2, Now.AddDays(3)), (assign.Round, assign.Version, assign.Count, assign.Deadline));
+        var mail = script.Input<SendReviewRequestsInput>(TaskNames.SendReviewRequests);
+        Assert.Equal(("b1", "q1", 1, "r1,r2", MailKind.Request, 0, Now.AddDays(3)),
+            (mail.BatchId, mail.ItemId, mail.Round, string.Join(',', mail.ReviewerIds), mail.Kind, mail.Sequence, mail.Deadline));
         Assert.Equal(["r2", "r1"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
         var draft = script.Input<GenerateCandidateInput>(TaskNames.GenerateCandidate);
         Assert.Equal((1, (int?)null, (int?)null), (draft.Version, draft.ParentVersion, draft.CritiqueRound));
@@ -148,7 +153,7 @@ public sealed class ReviewItemOrchestratorTests
     public async Task RunAsync_AdjudicatorAccepts_CommitsFinalTextAndVerifies()
     {
         var script = new OrchestrationScript()
-            .Action<RequestAdjudicationInput>(TaskNames.RequestAdjudication)
+            .Activity<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, "adj1")
             .Activity<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, new CommitVersionResult(4, "adj"))
             .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
             .Adjudication(new AdjudicationSubmitted("adj", AdjudicationDecision.Accept));
@@ -159,13 +164,29 @@ public sealed class ReviewItemOrchestratorTests
         Assert.Equal(VersionOrigin.Adjudication, script.Input<CommitVersionInput>(TaskNames.CommitVersion).Origin);
         Assert.True(script.Input<FinalizeItemInput>(TaskNames.FinalizeItem).Adjudicated);
         Assert.Equal(Now.AddDays(7), script.Input<RequestAdjudicationInput>(TaskNames.RequestAdjudication).Deadline);
+        var mail = script.Input<SendReviewRequestsInput>(TaskNames.SendReviewRequests);
+        Assert.Equal((0, "adj1", MailKind.Adjudication, 0, Now.AddDays(7)),
+            (mail.Round, string.Join(',', mail.ReviewerIds), mail.Kind, mail.Sequence, mail.Deadline));
+    }
+
+    [Fact]
+    public async Task RunAsync_NoAdjudicatorRegistered_WaitsWithoutSendingMail()
+    {
+        var script = new OrchestrationScript()
+            .Activity<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, (string?)null)
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Adjudication(new AdjudicationSubmitted("operator", AdjudicationDecision.Exclude));
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input(new LoopState(3, 3, 3, NextVersionKind.None, Adjudicating: true)));
+
+        Assert.DoesNotContain(TaskNames.SendReviewRequests, script.Names);
     }
 
     [Fact]
     public async Task RunAsync_AdjudicatorExcludes_FinalizesExcludedWithoutANewVersion()
     {
         var script = new OrchestrationScript()
-            .Action<RequestAdjudicationInput>(TaskNames.RequestAdjudication)
+            .Activity<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, "adj1")
             .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
             .Adjudication(new AdjudicationSubmitted("adj", AdjudicationDecision.Exclude));
 
@@ -180,7 +201,7 @@ public sealed class ReviewItemOrchestratorTests
     public async Task RunAsync_AdjudicationDeadlinePasses_AsksAgainWithAFreshHistory()
     {
         var script = new OrchestrationScript()
-            .Action<RequestAdjudicationInput>(TaskNames.RequestAdjudication)
+            .Activity<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, "adj1")
             .TimerFires()
             .ExpectContinueAsNew();
         script.Context.Setup(c => c.WaitForExternalEvent<AdjudicationSubmitted>(EventNames.AdjudicationSubmitted, It.IsAny<CancellationToken>()))
@@ -190,17 +211,62 @@ public sealed class ReviewItemOrchestratorTests
         var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, input);
 
         Assert.Null(outcome);
-        Assert.Equal(input, script.ContinuedWith);
+        Assert.Equal(input with { State = input.State with { AdjudicationRequests = 1 } }, script.ContinuedWith);
     }
 
     [Fact]
-    public async Task RunAsync_ReviewDeadlinePasses_ClosesTheMissingAssignmentAndAsksSomeoneElse()
+    public async Task RunAsync_RepeatedAdjudicationRequest_MailNumberedSoItIsSentAgain()
+    {
+        var script = new OrchestrationScript()
+            .Activity<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, "adj1")
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem)
+            .Adjudication(new AdjudicationSubmitted("adj1", AdjudicationDecision.Exclude));
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object,
+            Input(new LoopState(3, 3, 3, NextVersionKind.None, Adjudicating: true, AdjudicationRequests: 2)));
+
+        var mail = script.Input<SendReviewRequestsInput>(TaskNames.SendReviewRequests);
+        Assert.Equal((MailKind.Adjudication, 2), (mail.Kind, mail.Sequence));
+    }
+
+    [Fact]
+    public async Task RunAsync_ReviewDeadlinePasses_RemindsThenReassignsAndAsksSomeoneElse()
     {
         var script = Drafting()
             .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"], ["r3"])
             .Action<CloseAssignmentsInput>(TaskNames.CloseAssignments)
             .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null));
-        // r1 answers in time; the deadline passes before r2 does; r3 is asked and answers.
+        // r1 answers in time; the deadline passes (r2 is reminded), the reminder's deadline passes (r2's review goes to r3); r3 answers.
+        script.Context.SetupSequence(c => c.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ReviewSubmitted("a1", "r1", 1))
+            .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
+            .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
+            .ReturnsAsync(new ReviewSubmitted("a3", "r3", 1));
+        var timers = new Queue<Task>([Task.CompletedTask, Task.CompletedTask, new TaskCompletionSource().Task]);
+        script.Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(() => timers.Dequeue());
+        var loop = Loop with { RemindersBeforeReassign = 1, ReminderInterval = TimeSpan.FromDays(1) };
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = loop });
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
+        var mails = script.Calls.Where(c => c.Name == TaskNames.SendReviewRequests).Select(c => (SendReviewRequestsInput)c.Input!).ToList();
+        Assert.Equal(
+            [(MailKind.Request, 0, "r1,r2", Now.AddDays(3)), (MailKind.Reminder, 1, "r2", Now.AddDays(1)), (MailKind.Request, 0, "r3", Now.AddDays(3))],
+            mails.Select(m => (m.Kind, m.Sequence, string.Join(',', m.ReviewerIds), m.Deadline)));
+        Assert.Equal(["r2"], script.Input<CloseAssignmentsInput>(TaskNames.CloseAssignments).ReviewerIds);
+        var replacement = script.Input<AssignReviewersInput>(TaskNames.AssignReviewers, 1);
+        Assert.Equal(1, replacement.Count);
+        Assert.Equal(["r1", "r2"], replacement.Exclude);
+        Assert.Equal(["r1", "r3"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoRemindersConfigured_DeadlineReassignsAtOnce()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"], ["r3"])
+            .Action<CloseAssignmentsInput>(TaskNames.CloseAssignments)
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null));
         script.Context.SetupSequence(c => c.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, It.IsAny<CancellationToken>()))
             .ReturnsAsync(new ReviewSubmitted("a1", "r1", 1))
             .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
@@ -208,14 +274,11 @@ public sealed class ReviewItemOrchestratorTests
         var timers = new Queue<Task>([Task.CompletedTask, new TaskCompletionSource().Task]);
         script.Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(() => timers.Dequeue());
 
-        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = Loop with { RemindersBeforeReassign = 0 } });
 
         Assert.Equal(ItemState.Verified, outcome!.State);
+        Assert.DoesNotContain(script.Calls, c => c.Input is SendReviewRequestsInput { Kind: MailKind.Reminder });
         Assert.Equal(["r2"], script.Input<CloseAssignmentsInput>(TaskNames.CloseAssignments).ReviewerIds);
-        var replacement = script.Input<AssignReviewersInput>(TaskNames.AssignReviewers, 1);
-        Assert.Equal(1, replacement.Count);
-        Assert.Equal(["r1", "r2"], replacement.Exclude);
-        Assert.Equal(["r1", "r3"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
     }
 
     [Fact]
