@@ -9,8 +9,19 @@ namespace CotFunctions;
 /// The routes of <see cref="ApiRouteTable"/>, each handed to its CotPipeline handler. The ASP.NET Core integration
 /// executes the returned <see cref="IResult"/> itself. Operator calls are authorised by Functions keys.
 /// </summary>
-public sealed class HttpFunctions(BatchApi batches, ExportApi exports, ReviewApi reviews, ReviewerApi reviewers)
+public sealed class HttpFunctions(BatchApi batches, ExportApi exports, ReviewApi reviews, ReviewerApi reviewers, ReviewPageApi reviewPages)
 {
+    // Anonymous by design: the reviewer has no account and no key; the signed token in the route authorises the page.
+    [Function("ShowReviewPage")]
+    public Task<IResult> ShowReviewPage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiRouteTable.ReviewPage)] HttpRequest req,
+        string token, CancellationToken ct) => reviewPages.ShowAsync(token, ct);
+
+    [Function("SubmitReviewPage")]
+    public Task<IResult> SubmitReviewPage(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ApiRouteTable.ReviewPage)] HttpRequest req,
+        string token, [DurableClient] DurableTaskClient client, CancellationToken ct) => reviewPages.SubmitAsync(token, req, client, ct);
+
     [Function("SubmitBatch")]
     public Task<IResult> SubmitBatch(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.Batches)] HttpRequest req,

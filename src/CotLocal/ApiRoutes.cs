@@ -24,6 +24,11 @@ public static class ApiRoutes
         api.MapPost(ApiRouteTable.Reviewers, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpsertAsync(r, ct));
         api.MapGet(ApiRouteTable.Reviewers, (ReviewerApi a, CancellationToken ct) => a.ListAsync(ct));
         api.MapGet(ApiRouteTable.Assignments, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.ListAssignmentsAsync(r, ct));
+
+        // Reviewers have no key: the signed token in the route authorises the page.
+        var pages = app.MapGroup("/" + ApiRouteTable.Prefix);
+        pages.MapGet(ApiRouteTable.ReviewPage, (string token, ReviewPageApi a, CancellationToken ct) => a.ShowAsync(token, ct));
+        pages.MapPost(ApiRouteTable.ReviewPage, (string token, HttpRequest r, ReviewPageApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAsync(token, r, c, ct));
     }
 
     /// <summary>Locally the operator key travels in <c>X-Api-Key</c> (Azure checks Functions keys instead).</summary>

@@ -56,6 +56,7 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<ExportApi>();
         services.AddSingleton<ReviewApi>();
         services.AddSingleton<ReviewerApi>();
+        services.AddSingleton<ReviewPageApi>();
         return services;
     }
 }

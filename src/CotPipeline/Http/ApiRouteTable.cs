@@ -18,8 +18,10 @@ public static class ApiRouteTable
     public const string Adjudications = "adjudications";
     public const string Reviewers = "reviewers";
     public const string Assignments = "assignments";
+    /// <summary>The reviewer's page behind an e-mailed link: the signed token is the key.</summary>
+    public const string ReviewPage = "review/{token}";
 
-    /// <summary>Each route with its HTTP method (lower case, as Functions metadata spells it).</summary>
+    /// <summary>Each operator route with its HTTP method (lower case, as Functions metadata spells it); all need the operator key.</summary>
     public static readonly IReadOnlyList<(string Method, string Route)> All =
     [
         ("post", Batches),
@@ -33,5 +35,12 @@ public static class ApiRouteTable
         ("post", Reviewers),
         ("get", Reviewers),
         ("get", Assignments),
+    ];
+
+    /// <summary>Routes reviewers reach from their e-mail, without an operator key (the link's signature authorises them).</summary>
+    public static readonly IReadOnlyList<(string Method, string Route)> Public =
+    [
+        ("get", ReviewPage),
+        ("post", ReviewPage),
     ];
 }

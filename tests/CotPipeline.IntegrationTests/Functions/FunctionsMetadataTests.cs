@@ -29,14 +29,19 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void HttpTriggers_FunctionsApp_EqualRouteTable() =>
         AssertSameSet(
-            ApiRouteTable.All.Select(r => $"{r.Method} {r.Route}"),
+            ApiRouteTable.All.Concat(ApiRouteTable.Public).Select(r => $"{r.Method} {r.Route}"),
             Http().SelectMany(f => f.Trigger.Methods.Select(m => $"{m.ToLowerInvariant()} {f.Trigger.Route}")));
 
     [Fact]
-    public void HttpTriggers_EveryFunction_RequireFunctionKey()
+    public void HttpTriggers_EveryOperatorRoute_RequiresFunctionKeyAndOnlyReviewPagesAreAnonymous()
     {
-        var open = Http().Where(f => !string.Equals(f.Trigger.AuthLevel, "function", StringComparison.OrdinalIgnoreCase)).Select(f => f.Name).ToList();
+        var publicRoutes = ApiRouteTable.Public.Select(r => r.Route).ToHashSet(StringComparer.Ordinal);
+        var open = Http().Where(f => !publicRoutes.Contains(f.Trigger.Route) && !string.Equals(f.Trigger.AuthLevel, "function", StringComparison.OrdinalIgnoreCase))
+            .Select(f => f.Name).ToList();
         Assert.True(open.Count == 0, $"HTTP functions without authLevel \"function\": {string.Join(", ", open)}");
+        var pages = Http().Where(f => publicRoutes.Contains(f.Trigger.Route)).ToList();
+        Assert.Equal(ApiRouteTable.Public.Count, pages.Count);
+        Assert.All(pages, f => Assert.Equal("anonymous", f.Trigger.AuthLevel, ignoreCase: true));
     }
 
     [Fact]
@@ -58,7 +63,7 @@ public sealed class FunctionsMetadataTests
 
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>();
         AssertSameSet(
-            ApiRouteTable.All.Select(r => $"{r.Method} /{ApiRouteTable.Prefix}/{r.Route}"),
+            ApiRouteTable.All.Concat(ApiRouteTable.Public).Select(r => $"{r.Method} /{ApiRouteTable.Prefix}/{r.Route}"),
             endpoints.SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["(any)"])
                 .Select(m => $"{m.ToLowerInvariant()} {e.RoutePattern.RawText}")));
     }
