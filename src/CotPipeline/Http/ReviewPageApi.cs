@@ -259,16 +259,13 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
         }
 
         var rewriteText = One(form, FormFields.Rewrite);
-        // The editor is prefilled with the version under review: unchanged (line ends and spacing aside) means no rewrite.
-        var rewrite = rewriteText is null || SameText(rewriteText, current.Text) ? null : rewriteText;
+        // The editor is prefilled with the version under review: unchanged (line ends and numbering aside) means no rewrite.
+        var rewrite = FormFields.IsRewrite(rewriteText, current) ? rewriteText : null;
         var values = new ReviewForm(verdictText, scoreTexts, comments.Where(c => c.Key != ReviewApi.GeneralComment).ToDictionary(),
             comments.GetValueOrDefault(ReviewApi.GeneralComment), rewriteText);
         var request = new ReviewRequest(null, verdict, scores, comments, rewrite);
         return (values, request, problems);
     }
-
-    private static bool SameText(string a, string b) =>
-        string.Equals(string.Join('\n', RationaleText.Split(a)), string.Join('\n', RationaleText.Split(b)), StringComparison.Ordinal);
 
     private async Task<(Dictionary<string, StringValues>? Form, IResult? Problem)> ReadFormAsync(HttpRequest request, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
-using CotPipeline.Models;
 using System.Globalization;
 using System.Text;
+using CotPipeline.Models;
+using CotPipeline.Pages;
 
 namespace CotPipeline.Mail;
 
@@ -64,27 +65,18 @@ public static class ReviewMailRenderer
             .ToString();
 
         var html = new StringBuilder()
-            .Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Encode(subject)).Append("</title></head><body>\n")
-            .Append("<p>Dear ").Append(Encode(OneLine(mail.ReviewerName))).Append(",</p>\n")
-            .Append("<p>").Append(Encode(ask)).Append("</p>\n")
-            .Append("<blockquote style=\"white-space: pre-wrap\">").Append(Encode(mail.QuestionExcerpt)).Append("</blockquote>\n")
-            .Append("<p><a href=\"").Append(Encode(link)).Append("\">").Append(action).Append("</a> (do not forward this e-mail).</p>\n")
-            .Append("<p>Deadline: <b>").Append(Encode(deadline)).Append("</b></p>\n")
-            .Append("<p>").Append(Encode(rubric)).Append("</p>\n")
+            .Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Html.Encode(subject)).Append("</title></head><body>\n")
+            .Append("<p>Dear ").Append(Html.Encode(OneLine(mail.ReviewerName))).Append(",</p>\n")
+            .Append("<p>").Append(Html.Encode(ask)).Append("</p>\n")
+            .Append("<blockquote style=\"white-space: pre-wrap\">").Append(Html.Encode(mail.QuestionExcerpt)).Append("</blockquote>\n")
+            .Append("<p><a href=\"").Append(Html.Encode(link)).Append("\">").Append(action).Append("</a> (do not forward this e-mail).</p>\n")
+            .Append("<p>Deadline: <b>").Append(Html.Encode(deadline)).Append("</b></p>\n")
+            .Append("<p>").Append(Html.Encode(rubric)).Append("</p>\n")
             .Append("</body></html>\n")
             .ToString();
 
         return new RenderedMail(subject, text, html);
     }
-
-    // Only the five characters that can end text or a quoted attribute: every other character stays as it is in the
-    // UTF-8 part (WebUtility.HtmlEncode would turn "·" and "é" into numeric references).
-    private static string Encode(string value) => value
-        .Replace("&", "&amp;", StringComparison.Ordinal)
-        .Replace("<", "&lt;", StringComparison.Ordinal)
-        .Replace(">", "&gt;", StringComparison.Ordinal)
-        .Replace("\"", "&quot;", StringComparison.Ordinal)
-        .Replace("'", "&#39;", StringComparison.Ordinal);
 
     /// <summary>Line breaks and other control characters become spaces: a value cannot start a new line of the subject or the text.</summary>
     private static string OneLine(string value) =>

@@ -36,10 +36,10 @@ public sealed class FunctionsMetadataTests
     public void HttpTriggers_EveryOperatorRoute_RequiresFunctionKeyAndOnlyReviewPagesAreAnonymous()
     {
         var publicRoutes = ApiRouteTable.Public.Select(r => r.Route).ToHashSet(StringComparer.Ordinal);
-        var open = Http().Where(f => !publicRoutes.Contains(f.Trigger.Route) && !string.Equals(f.Trigger.AuthLevel, "function", StringComparison.OrdinalIgnoreCase))
+        var open = Http().Where(f => !publicRoutes.Contains(f.Trigger.Route ?? "") && !string.Equals(f.Trigger.AuthLevel, "function", StringComparison.OrdinalIgnoreCase))
             .Select(f => f.Name).ToList();
         Assert.True(open.Count == 0, $"HTTP functions without authLevel \"function\": {string.Join(", ", open)}");
-        var pages = Http().Where(f => publicRoutes.Contains(f.Trigger.Route)).ToList();
+        var pages = Http().Where(f => publicRoutes.Contains(f.Trigger.Route ?? "")).ToList();
         Assert.Equal(ApiRouteTable.Public.Count, pages.Count);
         Assert.All(pages, f => Assert.Equal("anonymous", f.Trigger.AuthLevel, ignoreCase: true));
     }

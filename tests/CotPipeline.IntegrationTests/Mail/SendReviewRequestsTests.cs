@@ -7,7 +7,6 @@ using CotPipeline.Mail;
 using CotPipeline.Models;
 using CotPipeline.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CotPipeline.IntegrationTests.Mail;
 
@@ -16,7 +15,7 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
 {
     private static readonly DateTime Deadline = new(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    private readonly ReviewLinkSigner _signer = new(Options.Create(new ReviewLinkOptions
+    private readonly ReviewLinkSigner _signer = new(Microsoft.Extensions.Options.Options.Create(new ReviewLinkOptions
     {
         SigningKey = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray()),
         PublicBaseUrl = "http://localhost:7071",
@@ -34,7 +33,7 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
         }
 
         await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(new AssignReviewersInput("b1", "q1", 1, 1, 2, [], Deadline, false));
-        var mailer = new ReviewMailer(s.Store, Options.Create(new SmtpOptions
+        var mailer = new ReviewMailer(s.Store, Microsoft.Extensions.Options.Options.Create(new SmtpOptions
         {
             Host = "127.0.0.1",
             Port = smtp.SmtpPort,
@@ -53,7 +52,7 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
         foreach (var summary in await smtp.MessagesToAsync($"{reviewerId}@example.org"))
         {
             var message = await smtp.LoadAsync(summary.Id);
-            mails.Add((message.Subject, LinkPattern().Match(message.TextBody).Value));
+            mails.Add((message.Subject ?? "", LinkPattern().Match(message.TextBody ?? "").Value));
         }
 
         return mails;
