@@ -58,7 +58,8 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
     private async Task<IResult> ReviewAsync(Opened opened, Dictionary<string, StringValues> form, DurableTaskClient client, CancellationToken ct)
     {
         var current = await store.ReadVersionAsync(opened.Link.Assignment.BatchId, opened.Link.Assignment.ItemId, opened.Assignment.Version, ct);
-        var (values, request, problems) = ParseReview(form, current);
+        var settings = await store.ReadSettingsAsync(opened.Link.Assignment.BatchId, ct);
+        var (values, request, problems) = ParseReview(form, current, settings.Rubric);
         if (problems.Count == 0)
         {
             var outcome = await reviews.SubmitAsync(opened.Link.Assignment, opened.Assignment, request, client, ct);
@@ -218,8 +219,12 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
             all.OrderBy(r => r.Round).ThenBy(r => r.SubmittedAt).ToList(), settings.Rubric, opened.Assignment.Deadline, values, errors);
     }
 
-    /// <summary>The posted form as the page shows it again, as the review it asks to store, and what is wrong with it that the review API cannot know.</summary>
-    private static (ReviewForm Values, ReviewRequest Request, List<string> Problems) ParseReview(Dictionary<string, StringValues> form, RationaleVersion current)
+    /// <summary>
+    /// The posted form as the page shows it again, as the review it asks to store, and what a reviewer must still do, in the page's
+    /// words (the review API checks the rest).
+    /// </summary>
+    private static (ReviewForm Values, ReviewRequest Request, List<string> Problems) ParseReview(
+        Dictionary<string, StringValues> form, RationaleVersion current, IReadOnlyList<RubricCriterion> rubric)
     {
         var problems = new List<string>();
         var scoreTexts = new Dictionary<string, string>();
@@ -253,9 +258,18 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
             FormFields.NeedsRevision => Verdict.NeedsRevision,
             _ => null,
         };
+        foreach (var criterion in rubric.Where(c => !scoreTexts.ContainsKey(c.Id)))
+        {
+            problems.Add($"Choose a score for “{criterion.Name}”.");
+        }
+
         if (verdictText is { Length: > 0 } && verdict is null)
         {
             problems.Add($"The verdict \"{Ids.Shorten(verdictText)}\" is not one of the choices.");
+        }
+        else if (verdict is null)
+        {
+            problems.Add("Choose a verdict: accept, or needs revision.");
         }
 
         var rewriteText = One(form, FormFields.Rewrite);

@@ -101,10 +101,28 @@ public sealed class ReviewLoopTests(LocalHostFixture host, ITestOutputHelper out
         Assert.Equal("心内科", (string)chinese["item"]!["department"]!);
 
         await AssertStoredAsync();
+        var mails = await MailsToReviewersAsync(reviewers.Select(r => r.email));
+        // This test answers through the operator API as soon as an assignment exists, so a request can find its review already
+        // submitted and send nothing; never two for one assignment.
+        Assert.InRange(mails.Count, 1, 45);
+        Assert.Equal(mails.Count, mails.Distinct().Count());
+        Report($"review e-mails per assignment (20-pair run, 45 assignments): {mails.Count / 45.0:0.00}");
         var historyBytes = await HistoryBytesPerPairAsync();
         Report($"20-pair integration run (submit to all verified, through CotLocal over HTTP): {clock.Elapsed.TotalSeconds:0.0} s");
         Report($"history bytes per pair (CotTestHistory table, mean over 20 items, max): {historyBytes.Mean:0} B, {historyBytes.Max:0} B");
         Assert.True(historyBytes.Max < 32 * 1024, $"history of one pair is {historyBytes.Max} bytes; the design allows well under 32 KB");
+    }
+
+    /// <summary>(recipient, subject) of every review request the batch's reviewers received: one per assignment, none twice.</summary>
+    private async Task<List<(string To, string Subject)>> MailsToReviewersAsync(IEnumerable<string> addresses)
+    {
+        var mails = new List<(string, string)>();
+        foreach (var address in addresses)
+        {
+            mails.AddRange((await host.Smtp.MessagesToAsync(address)).Select(m => (address, m.Subject)));
+        }
+
+        return mails;
     }
 
     private async Task AssertStoredAsync()

@@ -85,7 +85,7 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
     {
         var (s, step, reviewers) = await AssignedAsync();
         await step.RunAsync(Input(reviewers));
-        var later = Deadline.AddDays(1);
+        var later = Deadline.AddHours(12);
 
         Assert.Equal(1, await step.RunAsync(Input([reviewers[0]], MailKind.Reminder, 1, later)));
         Assert.Equal(0, await step.RunAsync(Input([reviewers[0]], MailKind.Reminder, 1, later)));
@@ -97,6 +97,21 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
         var row = await s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, reviewers[0], new AssignmentId("b1", "q1", 1, reviewers[0]).ToString());
         Assert.Equal((1, new DateTimeOffset(later)), (row!.Reminders, row.Deadline));
         Assert.Single(await MailsToAsync(reviewers[1]));
+    }
+
+    [Fact]
+    public async Task RunAsync_ReminderBeyondTheLinksExpiry_NewLinkAndTheOldOneIsNoLongerTheAssignments()
+    {
+        var (s, step, reviewers) = await AssignedAsync();
+        await step.RunAsync(Input(reviewers));
+
+        await step.RunAsync(Input([reviewers[0]], MailKind.Reminder, 1, Deadline.AddDays(30)));
+
+        var links = (await MailsToAsync(reviewers[0])).Select(m => _signer.Verify(m.Link[(m.Link.LastIndexOf('/') + 1)..], DateTimeOffset.UtcNow).Link!).ToList();
+        Assert.Equal(2, links.Select(l => l.LinkId).Distinct().Count());
+        var row = await s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, reviewers[0], new AssignmentId("b1", "q1", 1, reviewers[0]).ToString());
+        var renewed = Assert.Single(links, l => l.LinkId == row!.LinkId);
+        Assert.True(renewed.ExpiresAt > row!.Deadline, "the renewed link outlives the new deadline");
     }
 
     [Fact]
