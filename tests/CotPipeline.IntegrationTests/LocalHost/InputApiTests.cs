@@ -304,7 +304,7 @@ public sealed class InputApiTests(LocalHostFixture host)
                 "reviewer 2: \"email\" \"not-an-email\" is not an e-mail address",
                 "reviewer 3: \"name\" is required (at most 200 characters)",
                 "reviewer 4: \"id\" \"in bad\" may contain only letters, digits, '_' and '-'",
-                "reviewer 5: \"departments\" needs at least one department (at most 64 characters each, no '|'); \"*\" means any",
+                "reviewer 5: \"departments\" needs at least one department (at most 64 characters each; no '|', ';' or control characters); \"*\" means any",
                 "reviewer 7: is null; send an object with \"id\", \"name\", \"email\" and \"departments\"",
                 "reviewer 8: \"email\" \"Eve <eve@example.org>\" is not an e-mail address",
                 "reviewer 9: \"capacity\" is 0; between 1 and 10,000 open assignments are allowed",
