@@ -17,6 +17,7 @@ public static class ApiRouteTable
     public const string Reviews = "reviews";
     public const string Adjudications = "adjudications";
     public const string Reviewers = "reviewers";
+    public const string Reviewer = "reviewers/{reviewerId}";
     public const string Assignments = "assignments";
 
     /// <summary>Each route with its HTTP method (lower case, as Functions metadata spells it).</summary>
@@ -32,6 +33,9 @@ public static class ApiRouteTable
         ("post", Adjudications),
         ("post", Reviewers),
         ("get", Reviewers),
+        ("get", Reviewer),
+        ("patch", Reviewer),
+        ("delete", Reviewer),
         ("get", Assignments),
     ];
 }

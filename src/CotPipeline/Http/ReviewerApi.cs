@@ -1,4 +1,7 @@
 using System.Net.Mail;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Options;
 using CotPipeline.Storage;
@@ -22,10 +25,26 @@ public sealed record ReviewerDto(
         new(row.RowKey, row.Name, row.Email, [.. Domain.Departments.Split(row.Departments)], row.Capacity, row.IsAdjudicator, row.Active);
 }
 
+/// <summary>The fields <c>PATCH /api/reviewers/{reviewerId}</c> changes; those left out (or null) stay as they are.</summary>
+public sealed record ReviewerPatch(
+    string? Name = null,
+    string? Email = null,
+    List<string>? Departments = null,
+    int? Capacity = null,
+    bool? Adjudicator = null,
+    bool? Active = null)
+{
+    /// <summary>Fields that are not reviewer fields (or not changeable, like the id): refused, never ignored silently.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Other { get; init; }
+}
+
 /// <summary>The reviewer registry and reviewers' assignments.</summary>
 public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
 {
     public const int MaxReviewersPerRequest = 1_000;
+
+    private const string Changeable = "\"name\", \"email\", \"departments\", \"capacity\", \"adjudicator\" or \"active\"";
 
     /// <summary>
     /// <c>POST /api/reviewers</c>: adds or updates reviewers, a JSON array or (with <c>Content-Type: text/csv</c>) a CSV
@@ -147,6 +166,105 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
             yield return $"\"capacity\" is {r.Capacity}; between 1 and 10,000 open assignments are allowed";
         }
     }
+
+    /// <summary><c>GET /api/reviewers/{reviewerId}</c>: one reviewer and how many assignments it has open.</summary>
+    public async Task<IResult> GetAsync(string reviewerId, CancellationToken ct)
+    {
+        if (Ids.Problem(reviewerId, "reviewer id") is { } problem)
+        {
+            return Problems.BadRequest(problem + ".");
+        }
+
+        await store.EnsureCreatedAsync();
+        var row = await store.GetRowAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId, ct);
+        return row is null ? NoSuchReviewer(reviewerId) : await DetailAsync(row, ct);
+    }
+
+    /// <summary><c>PATCH /api/reviewers/{reviewerId}</c>: changes the fields the JSON object gives, after the same checks as an upsert.</summary>
+    public async Task<IResult> UpdateAsync(string reviewerId, HttpRequest request, CancellationToken ct)
+    {
+        if (Ids.Problem(reviewerId, "reviewer id") is { } problem)
+        {
+            return Problems.BadRequest(problem + ".");
+        }
+
+        var (patch, error) = await BodyReader.ReadJsonAsync<ReviewerPatch>(request, api.Value.MaxReviewBytes, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var unknown = (patch!.Other ?? []).Keys.Select(field => field.Equals("id", StringComparison.OrdinalIgnoreCase)
+            ? $"Field \"{field}\" cannot be changed: the reviewer id is the one in the URL."
+            : $"Field \"{Ids.Shorten(field)}\" is not a reviewer field; send {Changeable}.").ToList();
+        if (unknown.Count > 0)
+        {
+            return Problems.BadRequest(unknown[0], new Dictionary<string, object?> { ["errors"] = unknown });
+        }
+
+        return patch is { Name: null, Email: null, Departments: null, Capacity: null, Adjudicator: null, Active: null }
+            ? Problems.BadRequest($"The body changes nothing; send one or more of {Changeable}.")
+            : await ChangeAsync(reviewerId, patch, ct);
+    }
+
+    /// <summary>
+    /// <c>DELETE /api/reviewers/{reviewerId}</c>: deactivates the reviewer. The row stays, because assignments and the
+    /// audit trail refer to it; open assignments stay open, and no new ones are made.
+    /// </summary>
+    public async Task<IResult> DeactivateAsync(string reviewerId, CancellationToken ct) =>
+        Ids.Problem(reviewerId, "reviewer id") is { } problem
+            ? Problems.BadRequest(problem + ".")
+            : await ChangeAsync(reviewerId, new ReviewerPatch(Active: false), ct);
+
+    private async Task<IResult> ChangeAsync(string reviewerId, ReviewerPatch patch, CancellationToken ct)
+    {
+        await store.EnsureCreatedAsync();
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await store.GetRowAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId, ct);
+            if (row is null)
+            {
+                return NoSuchReviewer(reviewerId);
+            }
+
+            var current = ReviewerDto.From(row);
+            var changed = current with
+            {
+                Name = patch.Name ?? current.Name,
+                Email = patch.Email ?? current.Email,
+                Departments = patch.Departments ?? current.Departments,
+                Capacity = patch.Capacity ?? current.Capacity,
+                Adjudicator = patch.Adjudicator ?? current.Adjudicator,
+                Active = patch.Active ?? current.Active,
+            };
+            var problems = Validate(changed).ToList();
+            if (problems.Count > 0)
+            {
+                return Problems.BadRequest(problems[0] + ".", new Dictionary<string, object?> { ["errors"] = problems });
+            }
+
+            var updated = ToRow(changed);
+            try
+            {
+                // Conditional on what was read, so two changes at once cannot undo each other's fields.
+                await store.Reviewers.UpdateEntityAsync(updated, row.ETag, TableUpdateMode.Replace, ct);
+                return await DetailAsync(updated, ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < 10)
+            {
+                // Another change got there first: apply this one to the row as it is now.
+            }
+        }
+    }
+
+    private async Task<IResult> DetailAsync(ReviewerRow row, CancellationToken ct)
+    {
+        var r = ReviewerDto.From(row);
+        var openAssignments = await store.CountOpenAssignmentsAsync(row.RowKey, ct);
+        return Results.Json(new { r.Id, r.Name, r.Email, r.Departments, r.Capacity, r.Adjudicator, r.Active, openAssignments }, Json.Options);
+    }
+
+    private static IResult NoSuchReviewer(string reviewerId) => Problems.NotFound($"There is no reviewer \"{reviewerId}\".");
 
     /// <summary><c>GET /api/reviewers</c>.</summary>
     public async Task<IResult> ListAsync(CancellationToken ct)
