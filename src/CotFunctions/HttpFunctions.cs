@@ -72,6 +72,21 @@ public sealed class HttpFunctions(BatchApi batches, ExportApi exports, ReviewApi
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Reviewers)] HttpRequest req,
         CancellationToken ct) => reviewers.ListAsync(ct);
 
+    [Function("GetReviewer")]
+    public Task<IResult> GetReviewer(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Reviewer)] HttpRequest req,
+        string reviewerId, CancellationToken ct) => reviewers.GetAsync(reviewerId, ct);
+
+    [Function("UpdateReviewer")]
+    public Task<IResult> UpdateReviewer(
+        [HttpTrigger(AuthorizationLevel.Function, "patch", Route = ApiRouteTable.Reviewer)] HttpRequest req,
+        string reviewerId, CancellationToken ct) => reviewers.UpdateAsync(reviewerId, req, ct);
+
+    [Function("DeactivateReviewer")]
+    public Task<IResult> DeactivateReviewer(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = ApiRouteTable.Reviewer)] HttpRequest req,
+        string reviewerId, CancellationToken ct) => reviewers.DeactivateAsync(reviewerId, ct);
+
     [Function("ListAssignments")]
     public Task<IResult> ListAssignments(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Assignments)] HttpRequest req,

@@ -23,6 +23,9 @@ public static class ApiRoutes
         api.MapPost(ApiRouteTable.Adjudications, (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAdjudicationAsync(r, c, ct));
         api.MapPost(ApiRouteTable.Reviewers, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpsertAsync(r, ct));
         api.MapGet(ApiRouteTable.Reviewers, (ReviewerApi a, CancellationToken ct) => a.ListAsync(ct));
+        api.MapGet(ApiRouteTable.Reviewer, (string reviewerId, ReviewerApi a, CancellationToken ct) => a.GetAsync(reviewerId, ct));
+        api.MapPatch(ApiRouteTable.Reviewer, (string reviewerId, HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpdateAsync(reviewerId, r, ct));
+        api.MapDelete(ApiRouteTable.Reviewer, (string reviewerId, ReviewerApi a, CancellationToken ct) => a.DeactivateAsync(reviewerId, ct));
         api.MapGet(ApiRouteTable.Assignments, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.ListAssignmentsAsync(r, ct));
 
         // Reviewers have no key: the signed token in the route authorises the page.

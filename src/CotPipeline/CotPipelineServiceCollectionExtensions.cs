@@ -17,7 +17,7 @@ public static class CotPipelineServiceCollectionExtensions
 {
     public static IServiceCollection AddCotPipeline(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSelfValidatingOptions<PipelineOptions>(configuration, PipelineOptions.Section);
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RubricOptions>()
             .Configure<IConfiguration>((rubric, config) =>

@@ -6,9 +6,10 @@ using CotPipeline.Storage;
 namespace CotPipeline.Activities;
 
 /// <summary>
-/// Picks reviewers for a round: active reviewers of the item's department first (others when too few), least open
-/// work first, a rotation by item among equals; never anyone excluded (the version's author, reviewers already asked
-/// in this round), never above capacity. Writes one Assignments row each (deterministic id, so a retry writes the same).
+/// Picks reviewers for a round: active reviewers ranked by the batch's <see cref="ReviewerRouting"/> (the item's
+/// department, then its fallback departments in order, then others if allowed), least open work first within a rank, a
+/// rotation by item among equals; never anyone excluded (the version's author, reviewers already asked in this round),
+/// never above capacity. Writes one Assignments row each (deterministic id, so a retry writes the same).
 /// </summary>
 public sealed class AssignReviewers(CotStore store, TimeProvider clock)
 {
@@ -16,7 +17,8 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
     {
         var item = await store.GetRowAsync<ItemRow>(store.Items, input.BatchId, input.ItemId)
             ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no Items row.");
-        var candidates = new List<(ReviewerRow Reviewer, bool Match, int Open, uint Spin)>();
+        var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
+        var candidates = new List<(ReviewerRow Reviewer, int Rank, int Open, uint Spin)>();
         await foreach (var reviewer in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition))
         {
             if (!reviewer.Active || input.Exclude.Contains(reviewer.RowKey))
@@ -33,24 +35,29 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
                 // A reviewer whose assignment in this round was closed is never asked twice.
                 if (!AssignmentStatus.IsClosed(existing.Status) && existing.Version == input.Version)
                 {
-                    candidates.Add((reviewer, true, -1, 0));
+                    candidates.Add((reviewer, 0, -1, 0));
                 }
 
                 continue;
             }
 
-            var open = await OpenAssignmentsAsync(reviewer.RowKey);
+            if (routing.Rank(reviewer.Departments, item.Department) is not { } rank)
+            {
+                continue;
+            }
+
+            var open = await store.CountOpenAssignmentsAsync(reviewer.RowKey);
             if (open >= reviewer.Capacity)
             {
                 continue;
             }
 
-            candidates.Add((reviewer, Departments.Matches(reviewer.Departments, item.Department), open, Spin(input.ItemId, input.Round, reviewer.RowKey)));
+            candidates.Add((reviewer, rank, open, Spin(input.ItemId, input.Round, reviewer.RowKey)));
         }
 
         var chosen = candidates
             .OrderBy(c => c.Open < 0 ? 0 : 1)
-            .ThenByDescending(c => c.Match)
+            .ThenBy(c => c.Rank)
             .ThenBy(c => c.Open)
             .ThenBy(c => c.Spin)
             .ThenBy(c => c.Reviewer.RowKey, StringComparer.Ordinal)
@@ -77,18 +84,6 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             return true;
         }, now);
         return chosen;
-    }
-
-    private async Task<int> OpenAssignmentsAsync(string reviewerId)
-    {
-        var open = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {reviewerId} and Status eq {AssignmentStatus.Open}");
-        await foreach (var _ in store.Assignments.QueryAsync<AssignmentRow>(filter, select: ["RowKey"]))
-        {
-            open++;
-        }
-
-        return open;
     }
 
     /// <summary>A stable pseudo-random order per item and round, so equally loaded reviewers take turns.</summary>

@@ -16,6 +16,9 @@ public sealed record BatchSettings(
     string PromptVersion,
     string Model)
 {
+    /// <summary>Who may review which department; a snapshot written before routing was configurable reads as the default.</summary>
+    public ReviewerRouting Routing { get; init; } = ReviewerRouting.Default;
+
     /// <summary>Snapshots the current configuration.</summary>
     public static BatchSettings From(RubricOptions rubric, PipelineOptions pipeline, string model) => new(
         rubric.Criteria.Select(Copy).ToList(),
@@ -25,7 +28,10 @@ public sealed record BatchSettings(
         pipeline.MaxRationaleChars,
         pipeline.DisagreementSpread,
         pipeline.PromptVersion,
-        model);
+        model)
+    {
+        Routing = ReviewerRouting.From(pipeline),
+    };
 
     private static RubricCriterion Copy(RubricCriterion c) => new()
     {

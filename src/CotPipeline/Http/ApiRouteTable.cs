@@ -17,6 +17,7 @@ public static class ApiRouteTable
     public const string Reviews = "reviews";
     public const string Adjudications = "adjudications";
     public const string Reviewers = "reviewers";
+    public const string Reviewer = "reviewers/{reviewerId}";
     public const string Assignments = "assignments";
     /// <summary>The reviewer's page behind an e-mailed link: the signed token is the key.</summary>
     public const string ReviewPage = "review/{token}";
@@ -34,6 +35,9 @@ public static class ApiRouteTable
         ("post", Adjudications),
         ("post", Reviewers),
         ("get", Reviewers),
+        ("get", Reviewer),
+        ("patch", Reviewer),
+        ("delete", Reviewer),
         ("get", Assignments),
     ];
 

@@ -32,15 +32,30 @@ public static class BodyReader
         return true;
     }
 
+    /// <summary>Reads a body of at most <paramref name="maxBytes"/> into memory; the error is a 413 when it is larger.</summary>
+    public static async Task<(MemoryStream? Body, IResult? Error)> ReadLimitedAsync(HttpRequest request, int maxBytes, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        if (!await CopyLimitedAsync(request, buffer, maxBytes, ct))
+        {
+            await buffer.DisposeAsync();
+            return (null, Problems.TooLarge($"The body is larger than {maxBytes:N0} bytes."));
+        }
+
+        return (buffer, null);
+    }
+
     /// <summary>Reads a JSON body of at most <paramref name="maxBytes"/>; the error says what was wrong.</summary>
     public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest request, int maxBytes, CancellationToken ct)
         where T : class
     {
-        using var buffer = new MemoryStream();
-        if (!await CopyLimitedAsync(request, buffer, maxBytes, ct))
+        var (body, tooLarge) = await ReadLimitedAsync(request, maxBytes, ct);
+        if (tooLarge is not null)
         {
-            return (null, Problems.TooLarge($"The body is larger than {maxBytes:N0} bytes."));
+            return (null, tooLarge);
         }
+
+        using var buffer = body!;
 
         // "An array" for list bodies (the reviewer registry), "an object" otherwise.
         var expected = typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)) ? "a JSON array" : "a JSON object";

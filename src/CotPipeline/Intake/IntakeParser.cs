@@ -30,6 +30,8 @@ public static class IntakeParser
 
     public const string DefaultDepartment = "general";
 
+    public const string NotUtf8 = "the text is not valid UTF-8; save the file as UTF-8 and upload it again";
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private static readonly HashSet<string> KnownFields = ["id", "department", "question", "options", "answer", "metadata"];
 
@@ -65,7 +67,7 @@ public static class IntakeParser
             }
             catch (DecoderFallbackException)
             {
-                Fail(lineNumber, "the text is not valid UTF-8; save the file as UTF-8 and upload it again");
+                Fail(lineNumber, NotUtf8);
                 return;
             }
 

@@ -59,12 +59,7 @@ public sealed class LlmOptions : IHasProblems
     /// <summary>Every problem with these settings, each naming the setting; empty when usable.</summary>
     public IReadOnlyList<string> Problems()
     {
-        var problems = new List<string>();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            problems.AddRange(results.Select(r => $"{Section}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
-        }
+        var problems = AnnotationProblems.Of(this, Section);
 
         if (Provider == LlmProvider.Offline)
         {

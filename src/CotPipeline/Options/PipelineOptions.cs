@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using CotPipeline.Domain;
 
 namespace CotPipeline.Options;
 
 /// <summary>Settings that shape a batch's review loop; configured under <c>Pipeline</c>, snapshotted into each batch.</summary>
-public sealed class PipelineOptions
+public sealed class PipelineOptions : IHasProblems
 {
     public const string Section = "Pipeline";
 
@@ -49,6 +50,15 @@ public sealed class PipelineOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReviewerRetryInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Per item department, the other departments to ask, in order, when too few reviewers of the department itself
+    /// are free (e.g. <c>cardiology: [emergency, internal-medicine]</c>).
+    /// </summary>
+    public Dictionary<string, List<string>> DepartmentFallbacks { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>After the department and its fallbacks, whether a reviewer of any other department may be asked.</summary>
+    public bool AnyDepartmentLast { get; set; } = true;
+
     [Range(1, 100)]
     public int MinSteps { get; set; } = 2;
 
@@ -61,4 +71,46 @@ public sealed class PipelineOptions
     /// <summary>Prompt file (without extension) used for drafts and regenerations.</summary>
     [Required, RegularExpression("^[a-z0-9-]+$")]
     public string PromptVersion { get; set; } = "rationale-v1";
+
+    /// <summary>Every problem with these settings, each naming the setting; empty when usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = AnnotationProblems.Of(this, Section);
+
+        foreach (var (department, fallbacks) in DepartmentFallbacks)
+        {
+            var at = $"{Section}:{nameof(DepartmentFallbacks)}:{department}";
+            if (department == "*")
+            {
+                problems.Add($"{at}: \"*\" is not a department; list fallbacks under each department they serve.");
+            }
+            else if (!Departments.IsValidName(department))
+            {
+                problems.Add($"{at}: \"{department}\" is not a department name ({Departments.Rule}).");
+            }
+
+            for (var i = 0; i < fallbacks.Count; i++)
+            {
+                var fallback = fallbacks[i];
+                if (fallback == "*")
+                {
+                    problems.Add($"{at}:{i}: \"*\" is not a department; {Section}:{nameof(AnyDepartmentLast)} lets any department review last.");
+                }
+                else if (!Departments.IsValidName(fallback))
+                {
+                    problems.Add($"{at}:{i}: \"{fallback}\" is not a department name ({Departments.Rule}).");
+                }
+                else if (string.Equals(fallback, department, StringComparison.OrdinalIgnoreCase))
+                {
+                    problems.Add($"{at}:{i}: \"{fallback}\" is the department itself; list only other departments.");
+                }
+                else if (fallbacks.FindIndex(f => string.Equals(f, fallback, StringComparison.OrdinalIgnoreCase)) is var first && first < i)
+                {
+                    problems.Add($"{at}:{i}: \"{fallback}\" is already listed at {at}:{first}.");
+                }
+            }
+        }
+
+        return problems;
+    }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,6 +10,17 @@ namespace CotPipeline.Options;
 public interface IHasProblems
 {
     IReadOnlyList<string> Problems();
+}
+
+/// <summary>The data-annotation checks of an options object as problems, each naming its setting.</summary>
+internal static class AnnotationProblems
+{
+    public static List<string> Of(object options, string section)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results.Select(r => $"{section}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}").ToList();
+    }
 }
 
 /// <summary>Fails start-up with every problem an options class reports, not just "invalid".</summary>

@@ -137,6 +137,19 @@ public sealed class CotStore
         }
     }
 
+    /// <summary>How many assignments of a reviewer are open (its workload, measured against its capacity).</summary>
+    public async Task<int> CountOpenAssignmentsAsync(string reviewerId, CancellationToken ct = default)
+    {
+        var open = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {reviewerId} and Status eq {AssignmentStatus.Open}");
+        await foreach (var _ in Assignments.QueryAsync<AssignmentRow>(filter, select: ["RowKey"], cancellationToken: ct))
+        {
+            open++;
+        }
+
+        return open;
+    }
+
     /// <summary>Reviews of one round of an item, in submission order.</summary>
     public async Task<List<ReviewRow>> ReviewsOfRoundAsync(string batchId, string itemId, int round, CancellationToken ct = default)
     {

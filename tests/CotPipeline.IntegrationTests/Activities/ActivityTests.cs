@@ -125,6 +125,74 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task AssignReviewers_FallbackDepartments_TriedInOrderBeforeOthersEvenWithMoreOpenWork()
+    {
+        var s = await new StoreScenario(azurite) { Settings = Routed(anyDepartmentLast: true, "internal-medicine", "emergency") }.WithItemAsync();
+        await s.WithItemAsync(item: StoreScenario.Item with { Id = "q2" });
+        await s.WithReviewerAsync("cardio", "Cardiology");
+        await s.WithReviewerAsync("derm", "dermatology");
+        await s.WithReviewerAsync("emerg", "emergency");
+        await s.WithReviewerAsync("intmed", "internal-medicine|neurology");
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        // The first fallback has more open work than the second and than the other department: the rank still comes first.
+        Assert.Equal(["intmed"], await activity.RunAsync(new AssignReviewersInput("b1", "q2", 1, 1, 1, ["cardio"], Deadline, false)));
+
+        Assert.Equal(["cardio", "intmed"], await activity.RunAsync(Assign(2)));
+        Assert.Equal(["emerg", "derm"], await activity.RunAsync(Assign(2, "cardio", "intmed") with { Round = 2 }));
+    }
+
+    [Fact]
+    public async Task AssignReviewers_AnyDepartmentLastOff_OnlyDepartmentAndFallbacksAndItemAwaitsWhenNoneIsFree()
+    {
+        var s = await new StoreScenario(azurite) { Settings = Routed(anyDepartmentLast: false, "emergency") }.WithItemAsync();
+        await s.WithReviewerAsync("derm", "dermatology");
+        await s.WithReviewerAsync("neuro", "neurology");
+        await s.WithReviewerAsync("emerg", "emergency", capacity: 1);
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+
+        Assert.Equal(["emerg"], await activity.RunAsync(Assign(2)));
+        Assert.Equal("in-review", (await s.ItemRowAsync()).State);
+
+        // Round 2: the only fallback reviewer is at capacity (its round-1 assignment is open), and others may not review.
+        Assert.Empty(await activity.RunAsync(Assign(2) with { Round = 2 }));
+        Assert.Equal("awaiting-reviewer", (await s.ItemRowAsync()).State);
+    }
+
+    [Fact]
+    public async Task AssignReviewers_AuthorOfTheVersion_NeverPickedWhateverItsRank()
+    {
+        var s = await new StoreScenario(azurite) { Settings = Routed(anyDepartmentLast: false, "emergency") }.WithItemAsync();
+        await s.WithReviewerAsync("author", "cardiology");
+        await s.WithReviewerAsync("emerg", "emergency");
+        await s.WithReviewerAsync("any", "*", active: false);
+
+        var picked = await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(2, "author"));
+
+        Assert.Equal(["emerg"], picked);
+    }
+
+    [Fact]
+    public async Task AssignReviewers_SnapshotWithoutRouting_OwnDepartmentThenAnyone()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Json.Serialize(s.Settings))!.AsObject();
+        json.Remove("routing");
+        await s.Store.Blob(CotStore.SettingsPath("b1")).UploadAsync(BinaryData.FromString(json.ToJsonString()), overwrite: true);
+        await s.WithReviewerAsync("neuro", "neurology");
+        await s.WithReviewerAsync("cardio", "cardiology");
+
+        Assert.Equal(["cardio", "neuro"], await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(2)));
+    }
+
+    /// <summary>Default settings, with the item's department (cardiology) falling back to <paramref name="fallbacks"/> in order.</summary>
+    private static BatchSettings Routed(bool anyDepartmentLast, params string[] fallbacks) =>
+        BatchSettings.From(RubricOptions.Default(), new PipelineOptions
+        {
+            AnyDepartmentLast = anyDepartmentLast,
+            DepartmentFallbacks = new() { ["cardiology"] = [.. fallbacks] },
+        }, "offline-template");
+
+    [Fact]
     public async Task GenerateCandidate_RetriedAfterTheModelAnswered_DoesNotCallTheModelAgain()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();

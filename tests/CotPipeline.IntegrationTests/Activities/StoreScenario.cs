@@ -24,7 +24,7 @@ internal sealed class StoreScenario
 
     public CotStore Store { get; }
 
-    public BatchSettings Settings { get; } = BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "offline-template");
+    public BatchSettings Settings { get; init; } = BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "offline-template");
 
     public static readonly QaItem Item = new("q1", "cardiology", "Which artery? 哪条动脉？",
         new Dictionary<string, string> { ["A"] = "LAD", ["B"] = "LCx", ["C"] = "RCA" }, "C");

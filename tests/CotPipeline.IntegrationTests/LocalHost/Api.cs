@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -8,6 +9,8 @@ namespace CotPipeline.IntegrationTests.LocalHost;
 /// <summary>Small helpers over the operator API, as a user with curl would call it.</summary>
 internal static class Api
 {
+    public const string ProblemJson = "application/problem+json";
+
     public static readonly string[] Criteria =
         ["medical_correctness", "reasoning_structure", "information_sufficiency", "terminology_clarity", "clinical_value"];
 
@@ -71,4 +74,33 @@ internal static class Api
 
     public static async Task<List<JsonNode>> OpenAssignmentsAsync(this HttpClient http, string batchId) =>
         (await http.GetNodeAsync($"/api/assignments?batchId={batchId}")).AsArray().Select(a => a!).ToList();
+
+    /// <summary>Asserts the status, the Problem Details media type and that "detail" holds each expected piece.</summary>
+    public static async Task<JsonNode> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status, params string[] expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal((int)status, (int)problem["status"]!);
+        var detail = (string)problem["detail"]!;
+        foreach (var piece in expected)
+        {
+            Assert.Contains(piece, detail, StringComparison.Ordinal);
+        }
+
+        return problem;
+    }
+
+    /// <summary>
+    /// Null when the response is the expected Problem Details answer, else what came instead: for tests that try many
+    /// bad inputs and report every mismatch at once.
+    /// </summary>
+    public static async Task<string?> ProblemMismatchAsync(this HttpResponseMessage response, HttpStatusCode status, string expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        var matches = response.StatusCode == status && response.Content.Headers.ContentType?.MediaType == ProblemJson
+            && ((string?)JsonNode.Parse(text)?["detail"] ?? "").Contains(expected, StringComparison.Ordinal);
+        return matches ? null : $"expected {(int)status} with \"{expected}\", got {(int)response.StatusCode} {text}";
+    }
 }

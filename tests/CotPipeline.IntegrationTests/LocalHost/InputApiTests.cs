@@ -17,7 +17,6 @@ namespace CotPipeline.IntegrationTests.LocalHost;
 [Collection(LocalHostCollection.Name)]
 public sealed class InputApiTests(LocalHostFixture host)
 {
-    private const string ProblemJson = "application/problem+json";
     private const int UploadLimit = 4 * 1024 * 1024;
     private const int ReviewLimit = 256 * 1024;
 
@@ -39,7 +38,7 @@ public sealed class InputApiTests(LocalHostFixture host)
 
         var response = await Http.PostJsonlAsync($"/api/batches?batchId={batchId}", jsonl);
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest,
+        var problem = await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest,
             "4 line(s) of the upload are not valid; nothing was stored or started. First: line 2: not valid JSON (");
         var errors = problem["errors"]!.AsArray().Select(e => (string)e!).ToList();
         Assert.Equal(4, errors.Count);
@@ -61,7 +60,7 @@ public sealed class InputApiTests(LocalHostFixture host)
 
         var response = await Http.PostAsync(new Uri($"/api/batches?batchId={batchId}", UriKind.Relative), content);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "1 line(s)", "line 2: the text is not valid UTF-8");
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, "1 line(s)", "line 2: the text is not valid UTF-8");
         await AssertNothingStoredAsync(batchId);
     }
 
@@ -83,7 +82,7 @@ public sealed class InputApiTests(LocalHostFixture host)
 
         var response = await Http.SendAsync(request);
 
-        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge,
+        await Api.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge,
             $"The upload is larger than {UploadLimit:N0} bytes; split it into several batches.");
         await AssertNothingStoredAsync(batchId);
 
@@ -113,7 +112,7 @@ public sealed class InputApiTests(LocalHostFixture host)
 
         var different = await Http.PostJsonlAsync($"/api/batches?batchId={batchId}", Api.Item("p1", "neurology", "Changed?"));
 
-        await AssertProblemAsync(different, HttpStatusCode.Conflict,
+        await Api.AssertProblemAsync(different, HttpStatusCode.Conflict,
             $"Batch \"{batchId}\" already exists with a different upload; choose another batchId or omit it.");
         Assert.Equal(before.ETag, (await input.GetPropertiesAsync()).Value.ETag);
         Assert.Equal(2, await CountItemRowsAsync(batchId));
@@ -129,7 +128,7 @@ public sealed class InputApiTests(LocalHostFixture host)
     {
         var response = await Http.PostJsonlAsync($"/api/batches?batchId={query}", Api.Item("p1", "neurology", "Fine?"));
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }
 
     [Theory]
@@ -148,7 +147,7 @@ public sealed class InputApiTests(LocalHostFixture host)
     {
         var response = await PostRawAsync("/api/reviews", body);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }
 
     [Fact]
@@ -156,7 +155,7 @@ public sealed class InputApiTests(LocalHostFixture host)
     {
         var response = await Http.PostJsonAsync("/api/reviews", Api.Review("in-none.p1.1.in-rev1", "accept", Good));
 
-        await AssertProblemAsync(response, HttpStatusCode.NotFound, "There is no review assignment \"in-none.p1.1.in-rev1\".");
+        await Api.AssertProblemAsync(response, HttpStatusCode.NotFound, "There is no review assignment \"in-none.p1.1.in-rev1\".");
     }
 
     [Fact]
@@ -166,7 +165,7 @@ public sealed class InputApiTests(LocalHostFixture host)
 
         var response = await Http.PostJsonAsync("/api/reviews", review);
 
-        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, $"The body is larger than {ReviewLimit:N0} bytes.");
+        await Api.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, $"The body is larger than {ReviewLimit:N0} bytes.");
     }
 
     [Fact]
@@ -218,12 +217,9 @@ public sealed class InputApiTests(LocalHostFixture host)
             var failures = new List<string>();
             foreach (var (name, body, expected) in cases)
             {
-                var response = await PostRawAsync("/api/reviews", body.ToJsonString());
-                var text = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode != HttpStatusCode.BadRequest || response.Content.Headers.ContentType?.MediaType != ProblemJson
-                    || !((string?)JsonNode.Parse(text)?["detail"] ?? "").Contains(expected, StringComparison.Ordinal))
+                if (await (await PostRawAsync("/api/reviews", body.ToJsonString())).ProblemMismatchAsync(HttpStatusCode.BadRequest, expected) is { } mismatch)
                 {
-                    failures.Add($"{name}: expected 400 with \"{expected}\", got {(int)response.StatusCode} {text}");
+                    failures.Add($"{name}: {mismatch}");
                 }
             }
 
@@ -237,7 +233,7 @@ public sealed class InputApiTests(LocalHostFixture host)
             Assert.Equal(HttpStatusCode.Accepted, valid.StatusCode);
             Assert.True((bool)(await valid.ReadNodeAsync())["counted"]!);
             var replay = await Http.PostJsonAsync("/api/reviews", Api.Review(id, "needs-revision", Good));
-            await AssertProblemAsync(replay, HttpStatusCode.Conflict, $"A review for assignment \"{id}\" was already submitted at");
+            await Api.AssertProblemAsync(replay, HttpStatusCode.Conflict, $"A review for assignment \"{id}\" was already submitted at");
             Assert.Equal(1, await CountRowsAsync("CotReviews", $"{batchId}:p1"));
         }
         finally
@@ -298,13 +294,13 @@ public sealed class InputApiTests(LocalHostFixture host)
 
         var response = await PostRawAsync("/api/reviewers", rows.ToJsonString());
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "8 problem(s); nothing was stored. First: reviewer 2:");
+        var problem = await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, "8 problem(s); nothing was stored. First: reviewer 2:");
         Assert.Equal(
             [
                 "reviewer 2: \"email\" \"not-an-email\" is not an e-mail address",
                 "reviewer 3: \"name\" is required (at most 200 characters)",
                 "reviewer 4: \"id\" \"in bad\" may contain only letters, digits, '_' and '-'",
-                "reviewer 5: \"departments\" needs at least one department (at most 64 characters each, no '|'); \"*\" means any",
+                "reviewer 5: \"departments\" needs at least one department (at most 64 characters each; no '|', ';' or control characters); \"*\" means any",
                 "reviewer 7: is null; send an object with \"id\", \"name\", \"email\" and \"departments\"",
                 "reviewer 8: \"email\" \"Eve <eve@example.org>\" is not an e-mail address",
                 "reviewer 9: \"capacity\" is 0; between 1 and 10,000 open assignments are allowed",
@@ -325,7 +321,7 @@ public sealed class InputApiTests(LocalHostFixture host)
     {
         var response = await PostRawAsync("/api/reviewers", body);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
+        await Api.AssertProblemAsync(response, HttpStatusCode.BadRequest, expected);
     }
 
     [Fact]
@@ -336,18 +332,18 @@ public sealed class InputApiTests(LocalHostFixture host)
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var exclude = new { batchId, itemId = "p1", adjudicatorId = "in-adj", decision = "exclude", reason = "Ambiguous stem." };
 
-        await AssertProblemAsync(await PostRawAsync("/api/adjudications", "{}"), HttpStatusCode.BadRequest, "field \"batchId\" is missing.");
-        await AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", new { batchId, itemId = "p1" }),
+        await Api.AssertProblemAsync(await PostRawAsync("/api/adjudications", "{}"), HttpStatusCode.BadRequest, "field \"batchId\" is missing.");
+        await Api.AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", new { batchId, itemId = "p1" }),
             HttpStatusCode.BadRequest, "field \"adjudicatorId\" is missing.");
-        await AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", exclude with { itemId = "p.1" }),
+        await Api.AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", exclude with { itemId = "p.1" }),
             HttpStatusCode.BadRequest, "field \"itemId\" \"p.1\" may contain only letters, digits, '_' and '-'.");
-        await AssertProblemAsync(await PostRawAsync("/api/adjudications", $"{{\"batchId\":\"{batchId}\",\"itemId\":\"p1\",\"adjudicatorId\":\"in-adj\",\"decision\":\"maybe\"}}"),
+        await Api.AssertProblemAsync(await PostRawAsync("/api/adjudications", $"{{\"batchId\":\"{batchId}\",\"itemId\":\"p1\",\"adjudicatorId\":\"in-adj\",\"decision\":\"maybe\"}}"),
             HttpStatusCode.BadRequest, "Field \"decision\" has the wrong type, or a value this API does not know.");
-        await AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", new { batchId = "in-none", itemId = "p1", adjudicatorId = "in-adj", decision = "exclude", reason = "x" }),
+        await Api.AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", new { batchId = "in-none", itemId = "p1", adjudicatorId = "in-adj", decision = "exclude", reason = "x" }),
             HttpStatusCode.NotFound, "Batch \"in-none\" has no item \"p1\".");
-        await AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", new { batchId, itemId = "p9", adjudicatorId = "in-adj", decision = "exclude", reason = "x" }),
+        await Api.AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", new { batchId, itemId = "p9", adjudicatorId = "in-adj", decision = "exclude", reason = "x" }),
             HttpStatusCode.NotFound, $"Batch \"{batchId}\" has no item \"p9\".");
-        await AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", exclude),
+        await Api.AssertProblemAsync(await Http.PostJsonAsync("/api/adjudications", exclude),
             HttpStatusCode.Conflict, "Item \"p1\" is ", "; only items at the strike cap are adjudicated.");
 
         Assert.False(await Container().GetBlobClient($"items/{batchId}/p1/adjudication.json").ExistsAsync());
@@ -358,7 +354,8 @@ public sealed class InputApiTests(LocalHostFixture host)
         var data = new TheoryData<string, string, string?>();
         foreach (var (method, route) in ApiRouteTable.All)
         {
-            var path = "/" + ApiRouteTable.Prefix + "/" + route.Replace("{batchId}", "in-auth", StringComparison.Ordinal).Replace("{itemId}", "p1", StringComparison.Ordinal);
+            var path = "/" + ApiRouteTable.Prefix + "/" + route.Replace("{batchId}", "in-auth", StringComparison.Ordinal)
+                .Replace("{itemId}", "p1", StringComparison.Ordinal).Replace("{reviewerId}", "in-auth", StringComparison.Ordinal);
             foreach (var key in new[] { null, "wrong-key-4f1d2c", LocalHostFixture.ApiKey.ToUpperInvariant(), LocalHostFixture.ApiKey + "x" })
             {
                 data.Add(method, path, key);
@@ -386,7 +383,7 @@ public sealed class InputApiTests(LocalHostFixture host)
         }
 
         var response = await anonymous.SendAsync(request);
-        var problem = await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "Send the operator key in the X-Api-Key header.");
+        var problem = await Api.AssertProblemAsync(response, HttpStatusCode.Unauthorized, "Send the operator key in the X-Api-Key header.");
 
         var body = problem.ToJsonString();
         Assert.DoesNotContain(LocalHostFixture.ApiKey, body, StringComparison.OrdinalIgnoreCase);
@@ -412,7 +409,7 @@ public sealed class InputApiTests(LocalHostFixture host)
     {
         var response = await Http.GetAsync(new Uri(url, UriKind.Relative));
 
-        await AssertProblemAsync(response, status, expected);
+        await Api.AssertProblemAsync(response, status, expected);
     }
 
     private static JsonObject Reviewer(string id, string? name, string email, string[]? departments = null, int capacity = 1000) => new()
@@ -438,23 +435,6 @@ public sealed class InputApiTests(LocalHostFixture host)
 
     private Task<HttpResponseMessage> PostRawAsync(string url, string body) =>
         Http.PostAsync(new Uri(url, UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
-
-    /// <summary>Asserts the status, the Problem Details media type and that "detail" holds each expected piece.</summary>
-    private static async Task<JsonNode> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, params string[] expected)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-        Assert.Equal(ProblemJson, response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonNode.Parse(text)!;
-        Assert.Equal((int)status, (int)problem["status"]!);
-        var detail = (string)problem["detail"]!;
-        foreach (var piece in expected)
-        {
-            Assert.Contains(piece, detail, StringComparison.Ordinal);
-        }
-
-        return problem;
-    }
 
     private BlobContainerClient Container() => new BlobServiceClient(host.Azurite.ConnectionString).GetBlobContainerClient("cot");
 

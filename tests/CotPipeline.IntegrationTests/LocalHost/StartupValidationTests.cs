@@ -9,6 +9,7 @@ public sealed class StartupValidationTests
     [Theory]
     [InlineData("Pipeline__StrikeCap", "0", "StrikeCap")]
     [InlineData("Pipeline__ReviewersPerItem", "many", "ReviewersPerItem")]
+    [InlineData("Pipeline__DepartmentFallbacks__cardiology__0", "cardiology", "Pipeline:DepartmentFallbacks:cardiology:0: \"cardiology\" is the department itself")]
     [InlineData("Rubric__Criteria__0__Id", "Bad Id", "Rubric:Criteria:0")]
     [InlineData("Llm__Provider", "OpenAICompatible", "Llm:Endpoint is required when Llm:Provider is OpenAICompatible")]
     public async Task CotLocal_BadSetting_ExitsNamingIt(string name, string value, string expected)
