@@ -292,9 +292,9 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
             return Problems.BadRequest(problem + ".");
         }
 
-        if (status is not (AssignmentStatus.Open or AssignmentStatus.Submitted or AssignmentStatus.Closed or "all"))
+        if (status is not (AssignmentStatus.Open or AssignmentStatus.Submitted or AssignmentStatus.Reassigned or AssignmentStatus.Closed or "all"))
         {
-            return Problems.BadRequest($"Query parameter \"status\" is \"{Ids.Shorten(status)}\"; use open, submitted, closed or all.");
+            return Problems.BadRequest($"Query parameter \"status\" is \"{Ids.Shorten(status)}\"; use open, submitted, reassigned, closed or all.");
         }
 
         var filters = new List<string>();

@@ -402,7 +402,7 @@ public sealed class InputApiTests(LocalHostFixture host)
     [InlineData("/api/batches/in.nope", HttpStatusCode.BadRequest, "batch id \"in.nope\" may contain only letters, digits, '_' and '-'.")]
     [InlineData("/api/batches/in-nope/items/p%2E1", HttpStatusCode.BadRequest, "item id \"p.1\" may contain only letters, digits, '_' and '-'.")]
     [InlineData("/api/batches/in-dup/items?state=bogus", HttpStatusCode.BadRequest, "Query parameter \"state\" is \"bogus\"; use one of pending, drafting,")]
-    [InlineData("/api/assignments?status=bogus", HttpStatusCode.BadRequest, "Query parameter \"status\" is \"bogus\"; use open, submitted, closed or all.")]
+    [InlineData("/api/assignments?status=bogus", HttpStatusCode.BadRequest, "Query parameter \"status\" is \"bogus\"; use open, submitted, reassigned, closed or all.")]
     [InlineData("/api/assignments?batchId=in.x", HttpStatusCode.BadRequest, "query parameter \"batchId\" \"in.x\" may contain only letters, digits, '_' and '-'.")]
     [InlineData("/api/assignments?reviewerId=%27%20or%20%271%27%20eq%20%271", HttpStatusCode.BadRequest, "query parameter \"reviewerId\" \"' or '1' eq '1\" may contain only")]
     public async Task Get_UnknownOrInvalid_ProblemWithReason(string url, HttpStatusCode status, string expected)
