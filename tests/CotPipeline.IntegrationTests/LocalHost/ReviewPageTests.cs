@@ -147,6 +147,30 @@ public sealed partial class ReviewPageTests(LocalHostFixture host) : IDisposable
     }
 
     [Fact]
+    public async Task ReviewPage_OpenedFiftyTimes_SameFormEachTimeAndTheTokenNeverInTheHostsLog()
+    {
+        var links = await ItemWithLinksAsync("pg-many", "pg-many-dept", ["pg-many-a", "pg-many-b"]);
+        var link = links["pg-many-a"];
+        var (_, first) = await GetAsync(link);
+        var times = new List<double>();
+        for (var i = 0; i < 50; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (status, html) = await GetAsync(link);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(first, html);
+        }
+
+        Assert.Equal(2, (await host.Http.OpenAssignmentsAsync("pg-many")).Count);
+        var token = link[(link.LastIndexOf('/') + 1)..];
+        Assert.DoesNotContain(token, host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(token[..40], host.Output, StringComparison.Ordinal);
+        times.Sort();
+        Figures.Write($"review page GET through CotLocal, 50 sequential requests: median {times[24]:0.0} ms, p95 {times[47]:0.0} ms, {first.Length / 1024.0:0.0} KB");
+    }
+
+    [Fact]
     public async Task ReassignedLink_PageSaysReassigned_ALatePostIsKeptButNotCounted()
     {
         var links = await ItemWithLinksAsync("pg-late", "pg-late-dept", ["pg-late-a", "pg-late-b"]);
