@@ -18,6 +18,11 @@ public static class CritiqueText
                 var comment = entry.Comments.TryGetValue(criterion.Id, out var c) && !string.IsNullOrWhiteSpace(c) ? $" — {c.Trim()}" : "";
                 lines.Add($"  {criterion.Name}: {score}/{criterion.ScaleMax}{comment}");
             }
+
+            if (entry.Comments.TryGetValue(Review.GeneralComment, out var general) && !string.IsNullOrWhiteSpace(general))
+            {
+                lines.Add($"  General: {general.Trim()}");
+            }
         }
 
         return string.Join('\n', lines);

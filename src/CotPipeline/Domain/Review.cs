@@ -13,6 +13,9 @@ public enum Verdict
 /// </summary>
 public sealed record Review
 {
+    /// <summary>Comment key for remarks that belong to no single criterion.</summary>
+    public const string GeneralComment = "general";
+
     public required string BatchId { get; init; }
     public required string ItemId { get; init; }
     public required int Round { get; init; }

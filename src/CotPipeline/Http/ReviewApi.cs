@@ -65,7 +65,7 @@ public sealed record AdjudicationRequest(
 public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProvider clock)
 {
     /// <summary>Comment key for remarks that belong to no single criterion.</summary>
-    public const string GeneralComment = "general";
+    public const string GeneralComment = Review.GeneralComment;
 
     public const int MaxCommentChars = 4_000;
 

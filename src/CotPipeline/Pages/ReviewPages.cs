@@ -31,8 +31,10 @@ public static class ReviewPages
         del{background:#fbdada;text-decoration:line-through}
         .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         fieldset{border:1px solid #bbb;border-radius:.4rem;margin:1rem 0;padding:.5rem 1rem}
-        legend{font-weight:600;padding:0 .3rem}
+        legend{float:left;width:100%;font-weight:600;padding:.3rem 0}
+        legend+*{clear:both}
         legend span{display:block;font-weight:400}
+        details{margin-top:1rem}
         .safety{color:#b00020;font-weight:600}
         .choice{display:block;margin:0;padding:.3rem 0;cursor:pointer}
         label{display:block;margin-top:.6rem}

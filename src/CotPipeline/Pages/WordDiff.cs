@@ -91,9 +91,14 @@ public static class WordDiff
         return JoinChangesAcrossSpaces(pieces.Build());
     }
 
+    /// <summary>Unchanged runs up to this many characters between two changes read better as part of the change.</summary>
+    public const int ShortRun = 2;
+
     /// <summary>
-    /// A space alone between two changes becomes part of both: "the <del>quick brown</del><ins>slow red</ins> fox" reads
-    /// better than four alternating changes around a kept space. Line breaks stay, so steps stay apart.
+    /// A short unchanged run between two changes — a space, or one or two characters — becomes part of both: "the
+    /// <del>quick brown</del><ins>slow red</ins> fox" reads better than four alternating changes around a kept space, and
+    /// Chinese compared character by character no longer pairs up stray characters of unrelated sentences. Line breaks
+    /// stay, so steps stay apart.
     /// </summary>
     private static List<DiffPiece> JoinChangesAcrossSpaces(List<DiffPiece> pieces)
     {
@@ -102,7 +107,8 @@ public static class WordDiff
         {
             // Neighbouring pieces differ in kind, so a same piece that is neither first nor last lies between changes.
             var (kind, text) = pieces[i];
-            if (kind == DiffKind.Same && i > 0 && i < pieces.Count - 1 && text.All(char.IsWhiteSpace) && !text.Contains('\n', StringComparison.Ordinal))
+            if (kind == DiffKind.Same && i > 0 && i < pieces.Count - 1 && !text.Contains('\n', StringComparison.Ordinal)
+                && (text.All(char.IsWhiteSpace) || text.Trim().Length <= ShortRun))
             {
                 joined.Add(DiffKind.Removed, text);
                 joined.Add(DiffKind.Added, text);

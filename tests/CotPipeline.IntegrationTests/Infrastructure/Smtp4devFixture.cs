@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using System.Net.Http.Json;
 using MimeKit;
 
@@ -9,7 +10,7 @@ namespace CotPipeline.IntegrationTests.Infrastructure;
 /// pinned local tool manifest (<c>.config/dotnet-tools.json</c>); its REST API tells what arrived. Fails, never skips, when
 /// the tool is not restored.
 /// </summary>
-public sealed class Smtp4devFixture : IAsyncLifetime
+public sealed partial class Smtp4devFixture : IAsyncLifetime
 {
     public const string Version = "3.15.0";
 
@@ -62,6 +63,9 @@ public sealed class Smtp4devFixture : IAsyncLifetime
         return await MimeMessage.LoadAsync(raw);
     }
 
+    /// <summary>The personal review link in an e-mail's text part, or "" when it has none.</summary>
+    public static string ReviewLinkIn(MimeMessage message) => ReviewLink().Match(message.TextBody ?? "").Value;
+
     public Task DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -90,4 +94,7 @@ public sealed class Smtp4devFixture : IAsyncLifetime
     public sealed record MessageSummary(string Id, string Subject, IReadOnlyList<string> To);
 
     private sealed record MessagePage(IReadOnlyList<MessageSummary> Results);
+
+    [GeneratedRegex(@"https?://\S+/api/review/[A-Za-z0-9_.-]+")]
+    private static partial Regex ReviewLink();
 }

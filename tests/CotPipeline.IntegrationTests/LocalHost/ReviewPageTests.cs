@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using CotPipeline.Activities;
 using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Links;
@@ -47,7 +46,7 @@ public sealed partial class ReviewPageTests(LocalHostFixture host) : IDisposable
                 .FirstOrDefault(m => m.Subject.StartsWith(subjectStart, StringComparison.Ordinal)),
             m => m is not null, TimeSpan.FromMinutes(1), $"an e-mail \"{subjectStart}…\" to {reviewer}");
         var message = await host.Smtp.LoadAsync(summary!.Id);
-        return LinkPattern().Match(message.TextBody ?? "").Value;
+        return Smtp4devFixture.ReviewLinkIn(message);
     }
 
     private static FormUrlEncodedContent Form(string verdict, int[] scores, params (string Key, string Value)[] extra) =>
@@ -251,7 +250,4 @@ public sealed partial class ReviewPageTests(LocalHostFixture host) : IDisposable
         var i = url.LastIndexOf('.') + 3;
         return url[..i] + (url[i] == 'A' ? 'B' : 'A') + url[(i + 1)..];
     }
-
-    [GeneratedRegex(@"https?://\S+/api/review/[A-Za-z0-9_.-]+")]
-    private static partial Regex LinkPattern();
 }

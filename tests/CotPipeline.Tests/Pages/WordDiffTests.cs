@@ -72,6 +72,18 @@ public sealed class WordDiffTests
             pieces);
     }
 
+    [Fact]
+    public void Compare_UnrelatedSentencesSharingStrayCharacters_OneReplacementNotFragments()
+    {
+        var pieces = WordDiff.Compare("患者出现胸痛。", "考虑急性心肌梗死，出现胸痛。");
+
+        // The common ending is kept; the new beginning is one replacement.
+        Assert.Equal([new(DiffKind.Removed, "患者"), new(DiffKind.Added, "考虑急性心肌梗死，"), new(DiffKind.Same, "出现胸痛。")], pieces);
+        // Unrelated sentences share stray characters ("是", "答案"): no unchanged run that short splits the change.
+        var mixed = WordDiff.Compare("A是正确答案因为心电图", "B是错误答案由于超声");
+        Assert.DoesNotContain(mixed, p => p.Kind == DiffKind.Same && p.Text.Length <= WordDiff.ShortRun);
+    }
+
     [Theory]
     [InlineData("心电图", new[] { "心", "电", "图" })]
     [InlineData("ST段抬高", new[] { "ST", "段", "抬", "高" })]
