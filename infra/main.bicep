@@ -168,6 +168,7 @@ module api 'app/api.bicep' = {
     durableHubName: durableHubName
     openAiEndpoint: openAi.outputs.endpoint
     openAiDeploymentName: openAi.outputs.deploymentName
+    openAiTokensPerMinute: openAiDeploymentCapacity * 1000
     signingKeySecretUri: keyVault.outputs.signingKeySecretUri
     smtpCredentialUri: keyVault.outputs.smtpCredentialUri
     smtpHost: smtpHost

@@ -17,6 +17,8 @@ param applicationInsightsConnectionString string
 param durableHubName string
 param openAiEndpoint string
 param openAiDeploymentName string
+@description('Tokens per minute of the model deployment (its capacity × 1000); each instance takes an equal share.')
+param openAiTokensPerMinute int
 param signingKeySecretUri string
 param smtpCredentialUri string
 param smtpHost string
@@ -106,6 +108,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Llm__Endpoint: openAiEndpoint
     Llm__Model: openAiDeploymentName
     Llm__ManagedIdentityClientId: identityClientId
+    // The deployment's quota shared by the instances (Azure OpenAI allows 6 requests per minute per 1,000 tokens).
+    Llm__TokensPerMinute: string(openAiTokensPerMinute / maximumInstanceCount)
+    Llm__RequestsPerMinute: string(max(1, openAiTokensPerMinute * 6 / 1000 / maximumInstanceCount))
     // Review links and e-mail.
     ReviewLinks__PublicBaseUrl: empty(publicBaseUrl) ? 'https://${app.properties.defaultHostName}' : publicBaseUrl
     ReviewLinks__SigningKey: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})'

@@ -49,6 +49,7 @@ public static class LocalEngine
                 StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString ?? throw new InvalidOperationException("Storage:ConnectionString is required by the local host.")),
                 MaxQueuePollingInterval = o.MaxQueuePollingInterval,
                 WorkItemQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
+                MaxConcurrentTaskActivityWorkItems = o.MaxConcurrentActivities,
                 ControlQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
                 // Stable across restarts, so a restarted host takes its own partitions back at once.
                 WorkerId = $"cotlocal-{Environment.MachineName}",
@@ -66,6 +67,7 @@ public static class LocalEngine
         {
             worker.AddTasks(registry => registry.AddCotTasks());
             worker.UseGrpc(channel);
+            worker.Configure(o => o.Concurrency.MaximumConcurrentActivityWorkItems = local.MaxConcurrentActivities);
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<DemoSeeder>();

@@ -44,6 +44,10 @@ public sealed class LocalOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Activities run at once (the Functions app sets the same in host.json): LLM calls share the quota, storage the account.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentActivities { get; set; } = 10;
+
     /// <summary>How long a work item stays invisible before another worker may take it; short, so recovery after a crash is quick.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
     public TimeSpan WorkItemVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -23,10 +23,12 @@ public sealed class ChatRationaleModel : IRationaleModel
     private readonly LlmOptions _options;
     private readonly PromptLibrary _prompts;
     private readonly ILogger _logger;
+    private readonly LlmBudget _budget;
 
-    private ChatRationaleModel(ChatClient chat, LlmOptions options, PromptLibrary prompts, ILogger logger)
+    private ChatRationaleModel(ChatClient chat, LlmOptions options, PromptLibrary prompts, ILogger logger, LlmBudget budget)
     {
         _chat = chat;
+        _budget = budget;
         _options = options;
         _prompts = prompts;
         _logger = logger;
@@ -37,7 +39,7 @@ public sealed class ChatRationaleModel : IRationaleModel
 
     /// <summary>A model for <see cref="LlmProvider.OpenAICompatible"/> or <see cref="LlmProvider.AzureOpenAI"/> settings.</summary>
     /// <exception cref="ArgumentException">The settings have problems (see <see cref="LlmOptions.Problems"/>) or name the offline provider.</exception>
-    public static ChatRationaleModel Create(LlmOptions options, PromptLibrary prompts, ILoggerFactory loggerFactory)
+    public static ChatRationaleModel Create(LlmOptions options, PromptLibrary prompts, ILoggerFactory loggerFactory, LlmBudget? budget = null)
     {
         var problems = options.Problems();
         if (problems.Count > 0 || options.Provider == LlmProvider.Offline)
@@ -57,7 +59,7 @@ public sealed class ChatRationaleModel : IRationaleModel
                 RetryPolicy = retry,
                 NetworkTimeout = options.RequestTimeout,
             });
-        return new ChatRationaleModel(chat, options, prompts, loggerFactory.CreateLogger<ChatRationaleModel>());
+        return new ChatRationaleModel(chat, options, prompts, loggerFactory.CreateLogger<ChatRationaleModel>(), budget ?? LlmBudget.Unlimited());
     }
 
     private static AzureOpenAIClient AzureClient(Uri endpoint, string? key, LlmOptions options, RetryAfterPolicy retry)
@@ -82,6 +84,8 @@ public sealed class ChatRationaleModel : IRationaleModel
             ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat(),
         };
 
+        // The wait for the quota comes before the call's own deadline: queueing is not the model being slow.
+        await _budget.AcquireAsync(LlmBudget.CostOf(prompt.System, prompt.User, _options.MaxOutputTokens), cancellationToken);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.RequestTimeout);
         var started = Stopwatch.GetTimestamp();

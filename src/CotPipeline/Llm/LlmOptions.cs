@@ -52,6 +52,14 @@ public sealed class LlmOptions : IHasProblems
     [Range(0, 10)]
     public int MaxRetries { get; set; } = 5;
 
+    /// <summary>This process's share of the deployment's tokens-per-minute quota; 0 means no limit (see <see cref="LlmBudget"/>).</summary>
+    [Range(0, 100_000_000)]
+    public int TokensPerMinute { get; set; }
+
+    /// <summary>This process's share of the deployment's requests-per-minute quota; 0 means no limit.</summary>
+    [Range(0, 1_000_000)]
+    public int RequestsPerMinute { get; set; }
+
     /// <summary><see cref="Endpoint"/> as an absolute http(s) URL; null when it is not one.</summary>
     internal Uri? EndpointUri =>
         Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri : null;

@@ -12,18 +12,25 @@ public static class LlmServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <see cref="LlmOptions"/> from <c>Llm</c> (validated at start) and registers the <see cref="IRationaleModel"/>
-    /// of <see cref="LlmOptions.Provider"/> as a singleton, with the <see cref="PromptLibrary"/> it renders prompts from.
+    /// of <see cref="LlmOptions.Provider"/> as a singleton, with the <see cref="PromptLibrary"/> it renders prompts from and the
+    /// process-wide <see cref="LlmBudget"/> every call waits on.
     /// </summary>
     public static IServiceCollection AddRationaleModel(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSelfValidatingOptions<LlmOptions>(configuration, LlmOptions.Section);
         services.TryAddSingleton<PromptLibrary>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
+            return new LlmBudget(options.RequestsPerMinute, options.TokensPerMinute);
+        });
         services.TryAddSingleton<IRationaleModel>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
             return options.Provider == LlmProvider.Offline
                 ? new OfflineRationaleModel()
-                : ChatRationaleModel.Create(options, sp.GetRequiredService<PromptLibrary>(), sp.GetRequiredService<ILoggerFactory>());
+                : ChatRationaleModel.Create(options, sp.GetRequiredService<PromptLibrary>(), sp.GetRequiredService<ILoggerFactory>(),
+                    sp.GetRequiredService<LlmBudget>());
         });
         return services;
     }

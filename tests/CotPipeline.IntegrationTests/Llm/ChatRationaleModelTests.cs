@@ -27,7 +27,7 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private IRationaleModel Model(string provider = "OpenAICompatible", int maxRetries = 2, string timeout = "00:00:10")
+    private IRationaleModel Model(string provider = "OpenAICompatible", int maxRetries = 2, string timeout = "00:00:10", int requestsPerMinute = 0)
     {
         var endpoint = provider == "AzureOpenAI" ? _server.BaseAddress.ToString() : new Uri(_server.BaseAddress, "v1").ToString();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -38,6 +38,7 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
             ["Llm:Model"] = "my-deployment",
             ["Llm:MaxRetries"] = maxRetries.ToString(),
             ["Llm:RequestTimeout"] = timeout,
+            ["Llm:RequestsPerMinute"] = requestsPerMinute.ToString(),
         }).Build();
         return new ServiceCollection().AddLogging(l => l.AddProvider(_logs)).AddRationaleModel(configuration)
             .BuildServiceProvider().GetRequiredService<IRationaleModel>();
@@ -70,6 +71,29 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
         var messages = body.GetProperty("messages");
         Assert.Equal("system", messages[0].GetProperty("role").GetString());
         Assert.Contains(Item.Question, messages[1].GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_BurstAboveTheRequestBudget_ServerNeverSeesMoreThanTheBudgetAllows()
+    {
+        // 120 requests per minute: a bucket of 20, then 2 a second. Load can only slow requests down, so the bound is safe.
+        var model = Model(requestsPerMinute: 120);
+
+        await Task.WhenAll(Enumerable.Range(0, 26).Select(_ => model.GenerateAsync(Request, CancellationToken.None)));
+
+        var times = _server.Received.Select(r => r.Timestamp).Order().ToList();
+        Assert.Equal(26, times.Count);
+        for (var i = 0; i < times.Count; i++)
+        {
+            for (var j = i; j < times.Count; j++)
+            {
+                var window = Stopwatch.GetElapsedTime(times[i], times[j]).TotalSeconds;
+                Assert.True(j - i + 1 <= 20 + (int)Math.Ceiling(window * 2) + 1,
+                    $"{j - i + 1} requests reached the server within {window:0.00} s; the budget allows 20 at once and 2 a second");
+            }
+        }
+
+        Assert.True(Stopwatch.GetElapsedTime(times[0], times[^1]).TotalSeconds >= 2, "the 6 requests past the bucket waited for the refill");
     }
 
     [Fact]
