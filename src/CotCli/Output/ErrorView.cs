@@ -1,0 +1,71 @@
+using System.Net;
+using CotCli.Api;
+using Spectre.Console;
+
+namespace CotCli.Output;
+
+/// <summary>Errors on stderr: what went wrong, the server's Problem Details (title, detail, every listed error), and what to do.</summary>
+public static class ErrorView
+{
+    /// <summary>The hint shown when nothing answers at the API's address.</summary>
+    public const string StartHint = "Is CotLocal running? Start it with: dotnet run --project src/CotLocal";
+
+    /// <summary>The hint shown for 401; it names where the key comes from, never the key.</summary>
+    public const string KeyRefused = "the operator key was refused: set COT_API_KEY or --key";
+
+    public static void Message(IAnsiConsole console, string message, params string[] more)
+    {
+        console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        foreach (var line in more)
+        {
+            console.MarkupLine($"  {Markup.Escape(line)}");
+        }
+    }
+
+    /// <summary>An HTTP error: 401 with the key hint; otherwise the Problem Details or the start of the body.</summary>
+    public static void Api(IAnsiConsole console, ApiException error, Uri baseAddress)
+    {
+        if (error.Status == HttpStatusCode.Unauthorized)
+        {
+            Message(console, $"{KeyRefused} ({error.Request} at {baseAddress} answered 401).");
+            return;
+        }
+
+        foreach (var line in Lines(error))
+        {
+            console.MarkupLine(line.Length > 0 && line[0] != ' ' ? $"[red]error:[/] {Markup.Escape(line)}" : Markup.Escape(line));
+        }
+    }
+
+    /// <summary>The error as plain lines: a headline, then the detail and each listed error indented.</summary>
+    public static IReadOnlyList<string> Lines(ApiException error)
+    {
+        var lines = new List<string>();
+        var status = $"{(int)error.Status} {error.Status}";
+        if (error.Problem is not { } problem)
+        {
+            lines.Add($"{error.Request} answered {status}.");
+            if (error.Body is { } body)
+            {
+                lines.AddRange(body.Split('\n').Take(10).Select(l => "  " + l.TrimEnd('\r')));
+            }
+
+            return lines;
+        }
+
+        lines.Add($"{problem.Title ?? status} ({error.Request}: {status})");
+        if (problem.Detail is { Length: > 0 } detail)
+        {
+            lines.Add("  " + detail);
+        }
+
+        var errors = problem.ErrorLines;
+        lines.AddRange(errors.Select(e => "  - " + e));
+        if (problem.ErrorCount is { } count && count > errors.Count && errors.Count > 0)
+        {
+            lines.Add($"  … and {count - errors.Count} more ({count} in all; only the first {errors.Count} are listed)");
+        }
+
+        return lines;
+    }
+}
