@@ -79,7 +79,7 @@ public sealed class CotApiClient(HttpClient http)
         }
         catch (JsonException e)
         {
-            throw new ApiException(Describe(request), response.StatusCode, null, $"an answer the CLI cannot read ({e.Message})");
+            throw new ApiException(Describe(request), response.StatusCode, response.ReasonPhrase, null, $"an answer the CLI cannot read ({e.Message})");
         }
     }
 
@@ -129,8 +129,8 @@ public sealed class CotApiClient(HttpClient http)
             }
         }
 
-        var body = text.Length > 500 ? text[..500] + "…" : text;
-        return new ApiException(Describe(request), response.StatusCode, problem, body.Trim().Length == 0 ? null : body.Trim());
+        var body = (text.Length > 500 ? text[..500] + "…" : text).Trim();
+        return new ApiException(Describe(request), response.StatusCode, response.ReasonPhrase, problem, body.Length == 0 ? null : body);
     }
 
     private static StreamContent FileContent(Stream body, string mediaType)
@@ -142,6 +142,11 @@ public sealed class CotApiClient(HttpClient http)
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
-    private static string Describe(HttpRequestMessage request) =>
-        $"{request.Method} /{request.RequestUri?.OriginalString.Split('?')[0]}";
+    /// <summary>"GET /api/batches/demo": the request as the operator would write it, without the host.</summary>
+    private static string Describe(HttpRequestMessage request) => request.RequestUri switch
+    {
+        { IsAbsoluteUri: true } absolute => $"{request.Method} {absolute.AbsolutePath}",
+        { } relative => $"{request.Method} /{relative.OriginalString.Split('?')[0]}",
+        null => request.Method.ToString(),
+    };
 }

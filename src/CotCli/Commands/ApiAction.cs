@@ -56,7 +56,7 @@ public static class ApiAction
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            ErrorView.Message(error, "stopped (Ctrl+C).");
+            ErrorView.Notice(error, "Stopped (Ctrl+C).");
             return ExitCodes.Interrupted;
         }
     }

@@ -73,7 +73,7 @@ public static class BatchCommands
             }
             catch (ApiException e) when (e.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.MethodNotAllowed)
             {
-                ErrorView.Message(Consoles.Error, $"the server at {api.BaseAddress} cannot list batches ({e.Request} answered {(int)e.Status}): it is older than this CLI.",
+                ErrorView.Message(Consoles.Error, $"the server at {api.BaseAddress} cannot list batches ({e.Request} answered {e.StatusText}): it is older than this CLI.",
                     "Ask for one batch with: cot batch status BATCH");
                 return ExitCodes.ServerError;
             }

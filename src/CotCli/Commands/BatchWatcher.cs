@@ -27,7 +27,7 @@ public sealed class BatchWatcher(CotApiClient api, IAnsiConsole console, bool re
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            ErrorView.Message(Consoles.Error, $"stopped watching; batch {batchId} goes on on the server.",
+            ErrorView.Notice(Consoles.Error, $"Stopped watching; batch {batchId} goes on on the server.",
                 $"Watch it again with: cot batch status {batchId} --watch");
             return ExitCodes.Interrupted;
         }
@@ -60,7 +60,8 @@ public sealed class BatchWatcher(CotApiClient api, IAnsiConsole console, bool re
             var line = StatusView.ProgressLine(status);
             if (line != last)
             {
-                console.WriteLine($"{DateTimeOffset.UtcNow.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} {line}");
+                // Straight to the writer: one unwrapped line per change, for logs and grep.
+                console.Profile.Out.Writer.WriteLine($"{DateTimeOffset.UtcNow.ToString("HH:mm:ss", CultureInfo.InvariantCulture)} {line}");
                 last = line;
             }
         }, ct);

@@ -53,7 +53,7 @@ public static class ExportCommand
         // The names come from the server: only a plain file name may be written, never a path outside the folder.
         if (Path.GetFileName(file.Name) != file.Name || file.Name is "" or "." or "..")
         {
-            throw new ApiException($"POST /api/batches/{export.BatchId}/exports", System.Net.HttpStatusCode.OK, null,
+            throw new ApiException($"POST /api/batches/{export.BatchId}/exports", System.Net.HttpStatusCode.OK, null, null,
                 $"an export file named \"{file.Name}\", which is not a plain file name; nothing was written for it");
         }
 

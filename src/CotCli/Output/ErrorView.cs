@@ -13,9 +13,16 @@ public static class ErrorView
     /// <summary>The hint shown for 401; it names where the key comes from, never the key.</summary>
     public const string KeyRefused = "the operator key was refused: set COT_API_KEY or --key";
 
-    public static void Message(IAnsiConsole console, string message, params string[] more)
+    public static void Message(IAnsiConsole console, string message, params string[] more) =>
+        Write(console, "[red]error:[/] ", message, more);
+
+    /// <summary>A notice that is not an error (the operator stopped something), without the "error:" prefix.</summary>
+    public static void Notice(IAnsiConsole console, string message, params string[] more) =>
+        Write(console, "", message, more);
+
+    private static void Write(IAnsiConsole console, string prefix, string message, string[] more)
     {
-        console.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        console.MarkupLine(prefix + Markup.Escape(message));
         foreach (var line in more)
         {
             console.MarkupLine($"  {Markup.Escape(line)}");
@@ -31,23 +38,27 @@ public static class ErrorView
             return;
         }
 
-        foreach (var line in Lines(error))
-        {
-            console.MarkupLine(line.Length > 0 && line[0] != ' ' ? $"[red]error:[/] {Markup.Escape(line)}" : Markup.Escape(line));
-        }
+        var lines = Lines(error);
+        Message(console, lines[0], [.. lines.Skip(1)]);
     }
 
-    /// <summary>The error as plain lines: a headline, then the detail and each listed error indented.</summary>
+    /// <summary>The error as plain lines: a headline, then the detail and each listed error.</summary>
     public static IReadOnlyList<string> Lines(ApiException error)
     {
         var lines = new List<string>();
-        var status = $"{(int)error.Status} {error.Status}";
+        var status = error.StatusText;
+        if ((int)error.Status < 400)
+        {
+            lines.Add($"{error.Request} gave {error.Body ?? "an answer the CLI cannot use"}.");
+            return lines;
+        }
+
         if (error.Problem is not { } problem)
         {
             lines.Add($"{error.Request} answered {status}.");
             if (error.Body is { } body)
             {
-                lines.AddRange(body.Split('\n').Take(10).Select(l => "  " + l.TrimEnd('\r')));
+                lines.AddRange(body.Split('\n').Take(10).Select(l => l.TrimEnd('\r')));
             }
 
             return lines;
@@ -56,14 +67,14 @@ public static class ErrorView
         lines.Add($"{problem.Title ?? status} ({error.Request}: {status})");
         if (problem.Detail is { Length: > 0 } detail)
         {
-            lines.Add("  " + detail);
+            lines.Add(detail);
         }
 
         var errors = problem.ErrorLines;
-        lines.AddRange(errors.Select(e => "  - " + e));
+        lines.AddRange(errors.Select(e => "- " + e));
         if (problem.ErrorCount is { } count && count > errors.Count && errors.Count > 0)
         {
-            lines.Add($"  … and {count - errors.Count} more ({count} in all; only the first {errors.Count} are listed)");
+            lines.Add($"… and {count - errors.Count} more ({count} in all; only the first {errors.Count} are listed)");
         }
 
         return lines;

@@ -93,11 +93,14 @@ public static class ItemView
             ("tokens", v.Tokens is { } t && (t.Prompt != 0 || t.Completion != 0) ? $"{t.Prompt} prompt + {t.Completion} completion" : null),
             ("final answer", v.FinalAnswer),
             ("created", Show(v.CreatedAt))));
-        var steps = v.Steps ?? [];
-        for (var i = 0; i < steps.Count; i++)
+        // A grid, so a long step wraps under its own text and the numbers stay in a column.
+        var steps = new Grid().AddColumn(new GridColumn().NoWrap().RightAligned().PadLeft(2).PadRight(1)).AddColumn();
+        foreach (var (step, i) in (v.Steps ?? []).Select((s, i) => (s, i)))
         {
-            console.MarkupLine($"  {i + 1,2}. {Markup.Escape(steps[i])}");
+            steps.AddRow(new Text($"{i + 1}."), new Text(step));
         }
+
+        console.Write(steps);
 
         if (!string.IsNullOrWhiteSpace(v.Critique))
         {

@@ -1,0 +1,55 @@
+using CotPipeline.IntegrationTests.Infrastructure;
+
+namespace CotPipeline.IntegrationTests.Cli;
+
+/// <summary><c>cot</c> where no server is needed to fail: nothing listening, usage errors, missing files.</summary>
+public sealed class CliOfflineTests
+{
+    [Fact]
+    public async Task BatchStatus_NothingListening_ExitThreeWithUrlAndStartHint()
+    {
+        var url = $"http://127.0.0.1:{Ports.Free()}";
+
+        var run = await new CotRunner(url, "cli-key").RunAsync("batch", "status", "cli-none");
+
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.Contains($"nothing answers at {url}/", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Is CotLocal running? Start it with: dotnet run --project src/CotLocal", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("batch", "submit", "missing.jsonl")]
+    [InlineData("reviewers", "import", "missing.csv")]
+    public async Task FileCommand_MissingFile_ExitTwoNamingIt(params string[] args)
+    {
+        var run = await new CotRunner($"http://127.0.0.1:{Ports.Free()}", null).RunAsync(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("error: file not found: ", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(args[^1], run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("batch")]
+    [InlineData("batch", "status")]
+    [InlineData("export", "cli-x")]
+    [InlineData("batch", "list", "--no-such-option")]
+    public async Task Command_UsageError_ExitTwo(params string[] args)
+    {
+        var run = await new CotRunner($"http://127.0.0.1:{Ports.Free()}", null).RunAsync(args);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+    }
+
+    [Fact]
+    public async Task ReviewersImport_UnknownFileType_ExitTwo()
+    {
+        var cot = new CotRunner($"http://127.0.0.1:{Ports.Free()}", null);
+        var file = cot.WriteFile("reviewers.txt", ["id,name"]);
+
+        var run = await cot.RunAsync("reviewers", "import", file);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("reviewers.txt: use a .csv file or a .json file", run.Stderr, StringComparison.Ordinal);
+    }
+}
