@@ -116,21 +116,23 @@ public sealed class CotApiClient(HttpClient http)
     private static async Task<ApiException> ErrorAsync(HttpRequestMessage request, HttpResponseMessage response, CancellationToken ct)
     {
         var text = await response.Content.ReadAsStringAsync(ct);
-        Problem? problem = null;
-        if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
-        {
-            try
-            {
-                problem = JsonSerializer.Deserialize<Problem>(text, JsonOptions);
-            }
-            catch (JsonException)
-            {
-                // Not Problem Details after all: the raw body is shown instead.
-            }
-        }
-
+        var problem = response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json" ? ReadProblem(text) : null;
         var body = (text.Length > 500 ? text[..500] + "…" : text).Trim();
         return new ApiException(Describe(request), response.StatusCode, response.ReasonPhrase, problem, body.Length == 0 ? null : body);
+    }
+
+    /// <summary>The Problem Details in <paramref name="json"/>; null when it has none of their members (the raw body is shown instead).</summary>
+    private static Problem? ReadProblem(string json)
+    {
+        try
+        {
+            var problem = JsonSerializer.Deserialize<Problem>(json, JsonOptions);
+            return problem is { Title: not null } or { Detail: not null } or { Errors: not null } ? problem : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static StreamContent FileContent(Stream body, string mediaType)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using CotCli.Api;
 using CotCli.Output;
 using Spectre.Console;
@@ -26,11 +27,7 @@ public static class BatchCommands
         var command = new Command("submit", "Upload a JSONL file as a new batch") { file, batchId, watch };
         command.SetApiAction(connection, async (parse, api, ct) =>
         {
-            var path = parse.GetValue(file)!;
-            if (!path.Exists)
-            {
-                throw new InputException($"file not found: {path.FullName}");
-            }
+            var path = InputException.Existing(parse.GetValue(file)!);
 
             var result = await api.SubmitBatchAsync(path, parse.GetValue(batchId), ct);
             var items = result.Items?.ToString(CultureInfo.InvariantCulture) ?? "?";
@@ -71,7 +68,7 @@ public static class BatchCommands
             {
                 batches = await api.ListBatchesAsync(ct);
             }
-            catch (ApiException e) when (e.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.MethodNotAllowed)
+            catch (ApiException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
             {
                 ErrorView.Message(Consoles.Error, $"the server at {api.BaseAddress} cannot list batches ({e.Request} answered {e.StatusText}): it is older than this CLI.",
                     "Ask for one batch with: cot batch status BATCH");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using CotCli.Api;
 using CotCli.Output;
 using Spectre.Console;
@@ -102,5 +103,5 @@ public sealed class BatchWatcher(CotApiClient api, IAnsiConsole console, bool re
     }
 
     private static bool IsTransient(Exception e) =>
-        e is HttpRequestException or TimeoutException || e is ApiException { Status: >= System.Net.HttpStatusCode.InternalServerError };
+        e is HttpRequestException or TimeoutException || e is ApiException { Status: >= HttpStatusCode.InternalServerError };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using CotCli.Api;
 using CotCli.Output;
 using Spectre.Console;
@@ -53,7 +54,7 @@ public static class ExportCommand
         // The names come from the server: only a plain file name may be written, never a path outside the folder.
         if (Path.GetFileName(file.Name) != file.Name || file.Name is "" or "." or "..")
         {
-            throw new ApiException($"POST /api/batches/{export.BatchId}/exports", System.Net.HttpStatusCode.OK, null, null,
+            throw new ApiException($"POST /api/batches/{export.BatchId}/exports", HttpStatusCode.OK, null, null,
                 $"an export file named \"{file.Name}\", which is not a plain file name; nothing was written for it");
         }
 

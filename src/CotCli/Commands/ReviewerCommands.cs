@@ -13,11 +13,7 @@ public static class ReviewerCommands
         var import = new Command("import", "Add or update reviewers; nothing is stored when any entry is bad") { file };
         import.SetApiAction(connection, async (parse, api, ct) =>
         {
-            var path = parse.GetValue(file)!;
-            if (!path.Exists)
-            {
-                throw new InputException($"file not found: {path.FullName}");
-            }
+            var path = InputException.Existing(parse.GetValue(file)!);
 
             var mediaType = path.Extension.ToLowerInvariant() switch
             {
