@@ -10,7 +10,8 @@ public sealed class CliOfflineTests
     {
         var url = $"http://127.0.0.1:{Ports.Free()}";
 
-        var run = await new CotRunner(url, "cli-key").RunAsync("batch", "status", "cli-none");
+        using var cot = new CotRunner(url, "cli-key");
+        var run = await cot.RunAsync("batch", "status", "cli-none");
 
         Assert.True(run.ExitCode == 3, run.ToString());
         Assert.Contains($"nothing answers at {url}/", run.Stderr, StringComparison.Ordinal);
@@ -22,7 +23,8 @@ public sealed class CliOfflineTests
     [InlineData("reviewers", "import", "missing.csv")]
     public async Task FileCommand_MissingFile_ExitTwoNamingIt(params string[] args)
     {
-        var run = await new CotRunner($"http://127.0.0.1:{Ports.Free()}", null).RunAsync(args);
+        using var cot = Offline();
+        var run = await cot.RunAsync(args);
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("error: file not found: ", run.Stderr, StringComparison.Ordinal);
@@ -36,7 +38,8 @@ public sealed class CliOfflineTests
     [InlineData("batch", "list", "--no-such-option")]
     public async Task Command_UsageError_ExitTwo(params string[] args)
     {
-        var run = await new CotRunner($"http://127.0.0.1:{Ports.Free()}", null).RunAsync(args);
+        using var cot = Offline();
+        var run = await cot.RunAsync(args);
 
         Assert.True(run.ExitCode == 2, run.ToString());
     }
@@ -44,7 +47,7 @@ public sealed class CliOfflineTests
     [Fact]
     public async Task ReviewersImport_UnknownFileType_ExitTwo()
     {
-        var cot = new CotRunner($"http://127.0.0.1:{Ports.Free()}", null);
+        using var cot = Offline();
         var file = cot.WriteFile("reviewers.txt", ["id,name"]);
 
         var run = await cot.RunAsync("reviewers", "import", file);
@@ -52,4 +55,7 @@ public sealed class CliOfflineTests
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains("reviewers.txt: use a .csv file or a .json file", run.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>A runner pointed at a port nothing listens on, for failures that must come before any request.</summary>
+    private static CotRunner Offline() => new($"http://127.0.0.1:{Ports.Free()}", null);
 }

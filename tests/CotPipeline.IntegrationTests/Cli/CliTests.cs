@@ -21,7 +21,7 @@ public sealed class CliTests(LocalHostFixture host)
     public async Task BatchSubmitWatch_ReviewedToVerified_ProgressSummaryItemTrailAndExport()
     {
         const string batchId = "cli-watch";
-        var cot = Cot();
+        using var cot = Cot();
         var reviewers = cot.WriteFile("reviewers.csv", [
             "id,name,email,departments,capacity",
             "cli-r1,\"Cli, Reviewer One\",cli-r1@example.org,cli-dept,100",
@@ -95,7 +95,7 @@ public sealed class CliTests(LocalHostFixture host)
     [Fact]
     public async Task BatchSubmit_BadLines_ExitTwoWithEveryLineAndNothingStored()
     {
-        var cot = Cot();
+        using var cot = Cot();
         var items = cot.WriteFile("bad.jsonl", [
             Api.Item("b1", "cli-dept", "Fine?"),
             "{\"id\":\"b2\",\"question\":\"Truncated",
@@ -121,8 +121,10 @@ public sealed class CliTests(LocalHostFixture host)
     public async Task AnyCommand_WrongKey_ExitOneWithKeyHintAndNeverTheKey()
     {
         const string wrongKey = "cli-wrong-key-5c1f9e";
-        var fromEnvironment = await Cot(wrongKey).RunAsync("batch", "status", "cli-watch");
-        var fromOption = await Cot(key: null).RunAsync("item", "show", "cli-watch", "c1", "--key", wrongKey);
+        using var withKey = Cot(wrongKey);
+        using var withoutKey = Cot(key: null);
+        var fromEnvironment = await withKey.RunAsync("batch", "status", "cli-watch");
+        var fromOption = await withoutKey.RunAsync("item", "show", "cli-watch", "c1", "--key", wrongKey);
 
         foreach (var run in new[] { fromEnvironment, fromOption })
         {
@@ -138,7 +140,7 @@ public sealed class CliTests(LocalHostFixture host)
         const string batchId = "cli-ctrlc";
         Assert.Equal(HttpStatusCode.Accepted,
             (await host.Http.PostJsonlAsync($"/api/batches?batchId={batchId}", Api.Item("k1", "cli-dept", "Nobody reviews this one?"))).StatusCode);
-        var cot = Cot();
+        using var cot = Cot();
         using var watch = cot.Start("batch", "status", batchId, "--watch");
         await Api.EventuallyAsync(() => Task.FromResult(watch.Stdout), o => o.Contains($"{batchId}: ", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "a first progress line");
@@ -155,7 +157,7 @@ public sealed class CliTests(LocalHostFixture host)
     [Fact]
     public async Task ReviewersImport_BadCsv_ExitTwoWithEveryLine()
     {
-        var cot = Cot();
+        using var cot = Cot();
         var csv = cot.WriteFile("bad.csv", [
             "id,name,email,departments",
             "cli-ok,Fine Reviewer,cli-ok@example.org,cli-dept",
@@ -179,7 +181,8 @@ public sealed class CliTests(LocalHostFixture host)
         // GET /api/batches is newer than some servers: the CLI lists when it can and says so when it cannot.
         var served = (await host.Http.GetAsync(new Uri("/api/batches", UriKind.Relative))).IsSuccessStatusCode;
 
-        var run = await Cot().RunAsync("batch", "list");
+        using var cot = Cot();
+        var run = await cot.RunAsync("batch", "list");
 
         if (served)
         {

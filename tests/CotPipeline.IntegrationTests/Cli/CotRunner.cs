@@ -12,9 +12,9 @@ internal sealed record CotRun(int ExitCode, string Stdout, string Stderr)
 
 /// <summary>
 /// Runs the built CLI (<c>dotnet src/CotCli/bin/…/cot.dll</c>) as an operator would, with <c>COT_URL</c> and
-/// <c>COT_API_KEY</c> set, output redirected (no terminal) and a working folder of its own.
+/// <c>COT_API_KEY</c> set, output redirected (no terminal) and a working folder of its own, deleted on dispose.
 /// </summary>
-internal sealed class CotRunner(string url, string? key)
+internal sealed class CotRunner(string url, string? key) : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(1);
 
@@ -50,6 +50,8 @@ internal sealed class CotRunner(string url, string? key)
 
         return new RunningCot(Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet cot.dll"));
     }
+
+    public void Dispose() => Directory.Delete(WorkDir, recursive: true);
 
     /// <summary>A file in the working folder with the given lines (UTF-8, no BOM).</summary>
     public string WriteFile(string name, IEnumerable<string> lines)
