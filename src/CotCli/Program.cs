@@ -1,0 +1,3 @@
+using CotCli.Commands;
+
+return await CotCommandLine.RunAsync(args);
