@@ -27,7 +27,7 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private IRationaleModel Model(string provider = "OpenAICompatible", int maxRetries = 2, string timeout = "00:00:10", int requestsPerMinute = 0)
+    private IRationaleModel Model(string provider = "OpenAICompatible", int maxRetries = 2, string timeout = "00:01:00", int requestsPerMinute = 0)
     {
         var endpoint = provider == "AzureOpenAI" ? _server.BaseAddress.ToString() : new Uri(_server.BaseAddress, "v1").ToString();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
