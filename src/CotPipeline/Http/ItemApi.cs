@@ -75,16 +75,10 @@ public sealed class ItemApi(CotStore store)
     /// </summary>
     public async Task<IResult> GetItemAsync(string batchId, string itemId, CancellationToken ct)
     {
-        if ((Ids.Problem(batchId, "batch id") ?? Ids.Problem(itemId, "item id")) is { } problem)
-        {
-            return Problems.BadRequest(problem + ".");
-        }
-
-        await store.EnsureCreatedAsync();
-        var row = await store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
+        var (row, problem) = await FindAsync(store, batchId, itemId, ct);
         if (row is null)
         {
-            return Problems.NotFound($"Batch \"{batchId}\" has no item \"{itemId}\".");
+            return problem!;
         }
 
         var versions = new List<RationaleVersion>();
@@ -140,6 +134,20 @@ public sealed class ItemApi(CotStore store)
             retries,
             final = await store.ReadJsonAsync<FinalRecord>(CotStore.FinalPath(batchId, itemId), ct),
         }, Json.Explicit);
+    }
+
+    /// <summary>The Items row of an item named in a route, or the answer when the ids are not valid (400) or name no item (404).</summary>
+    internal static async Task<(ItemRow? Row, IResult? Problem)> FindAsync(CotStore store, string batchId, string itemId, CancellationToken ct)
+    {
+        if ((Ids.Problem(batchId, "batch id") ?? Ids.Problem(itemId, "item id")) is { } problem)
+        {
+            return (null, Problems.BadRequest(problem + "."));
+        }
+
+        await store.EnsureCreatedAsync();
+        return await store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct) is { } row
+            ? (row, null)
+            : (null, Problems.NotFound($"Batch \"{batchId}\" has no item \"{itemId}\"."));
     }
 
     /// <summary>

@@ -71,16 +71,10 @@ public sealed class OperatorApi(CotStore store, ItemCanceller canceller, ItemRet
     /// <summary><c>POST /api/batches/{batchId}/items/{itemId}/cancel</c>: the item ends cancelled; 409 when it had already ended.</summary>
     public async Task<IResult> CancelItemAsync(string batchId, string itemId, DurableTaskClient client, CancellationToken ct)
     {
-        if ((Ids.Problem(batchId, "batch id") ?? Ids.Problem(itemId, "item id")) is { } problem)
-        {
-            return Problems.BadRequest(problem + ".");
-        }
-
-        await store.EnsureCreatedAsync();
-        var row = await store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
+        var (row, problem) = await ItemApi.FindAsync(store, batchId, itemId, ct);
         if (row is null)
         {
-            return Problems.NotFound($"Batch \"{batchId}\" has no item \"{itemId}\".");
+            return problem!;
         }
 
         if (!await canceller.CancelAsync(batchId, itemId, client, ct))
@@ -97,12 +91,12 @@ public sealed class OperatorApi(CotStore store, ItemCanceller canceller, ItemRet
     /// <summary><c>POST /api/batches/{batchId}/items/{itemId}/retry</c>: a failed item's loop starts again at its next version.</summary>
     public async Task<IResult> RetryItemAsync(string batchId, string itemId, DurableTaskClient client, CancellationToken ct)
     {
-        if ((Ids.Problem(batchId, "batch id") ?? Ids.Problem(itemId, "item id")) is { } problem)
+        var (row, problem) = await ItemApi.FindAsync(store, batchId, itemId, ct);
+        if (row is null)
         {
-            return Problems.BadRequest(problem + ".");
+            return problem!;
         }
 
-        await store.EnsureCreatedAsync();
         var outcome = await retrier.RetryAsync(batchId, itemId, client, ct);
         return outcome.Kind switch
         {
