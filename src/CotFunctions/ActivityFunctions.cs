@@ -16,7 +16,9 @@ public sealed class ActivityFunctions(
     CloseAssignments closeAssignments,
     ReachConsensus reachConsensus,
     RequestAdjudication requestAdjudication,
-    FinalizeItem finalizeItem)
+    FinalizeItem finalizeItem,
+    CancelItemsPage cancelItemsPage,
+    CloseBatchAssignments closeBatchAssignments)
 {
     [Function(TaskNames.ScheduleItemsPage)]
     public Task<ScheduleItemsPageResult> ScheduleItemsPage([ActivityTrigger] ScheduleItemsPageInput input, [DurableClient] DurableTaskClient client) =>
@@ -45,4 +47,11 @@ public sealed class ActivityFunctions(
 
     [Function(TaskNames.FinalizeItem)]
     public Task FinalizeItem([ActivityTrigger] FinalizeItemInput input) => finalizeItem.RunAsync(input);
+
+    [Function(TaskNames.CancelItemsPage)]
+    public Task<CancelItemsPageResult> CancelItemsPage([ActivityTrigger] CancelItemsPageInput input, [DurableClient] DurableTaskClient client) =>
+        cancelItemsPage.RunAsync(input, client);
+
+    [Function(TaskNames.CloseBatchAssignments)]
+    public Task<int> CloseBatchAssignments([ActivityTrigger] CloseBatchAssignmentsInput input) => closeBatchAssignments.RunAsync(input);
 }

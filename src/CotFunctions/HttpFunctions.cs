@@ -9,7 +9,8 @@ namespace CotFunctions;
 /// The routes of <see cref="ApiRouteTable"/>, each handed to its CotPipeline handler. The ASP.NET Core integration
 /// executes the returned <see cref="IResult"/> itself. Operator calls are authorised by Functions keys.
 /// </summary>
-public sealed class HttpFunctions(BatchApi batches, ExportApi exports, ReviewApi reviews, ReviewerApi reviewers, ReviewPageApi reviewPages)
+public sealed class HttpFunctions(
+    BatchApi batches, ItemApi items, OperatorApi operations, ExportApi exports, ReviewApi reviews, ReviewerApi reviewers, ReviewPageApi reviewPages)
 {
     // Anonymous by design: the reviewer has no account and no key; the signed token in the route authorises the page.
     [Function("ShowReviewPage")]
@@ -27,20 +28,45 @@ public sealed class HttpFunctions(BatchApi batches, ExportApi exports, ReviewApi
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.Batches)] HttpRequest req,
         [DurableClient] DurableTaskClient client, CancellationToken ct) => batches.SubmitAsync(req, client, ct);
 
+    [Function("ListBatches")]
+    public Task<IResult> ListBatches(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Batches)] HttpRequest req,
+        CancellationToken ct) => batches.ListAsync(ct);
+
     [Function("GetBatch")]
     public Task<IResult> GetBatch(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Batch)] HttpRequest req,
         string batchId, CancellationToken ct) => batches.GetAsync(batchId, ct);
 
+    [Function("PurgeBatch")]
+    public Task<IResult> PurgeBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = ApiRouteTable.Batch)] HttpRequest req,
+        string batchId, [DurableClient] DurableTaskClient client, CancellationToken ct) => operations.PurgeBatchAsync(batchId, req, client, ct);
+
+    [Function("CancelBatchRequest")]
+    public Task<IResult> CancelBatchRequest(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.BatchCancel)] HttpRequest req,
+        string batchId, [DurableClient] DurableTaskClient client, CancellationToken ct) => operations.CancelBatchAsync(batchId, client, ct);
+
     [Function("ListItems")]
     public Task<IResult> ListItems(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.BatchItems)] HttpRequest req,
-        string batchId, CancellationToken ct) => batches.ListItemsAsync(batchId, req, ct);
+        string batchId, CancellationToken ct) => items.ListItemsAsync(batchId, req, ct);
 
     [Function("GetItem")]
     public Task<IResult> GetItem(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.BatchItem)] HttpRequest req,
-        string batchId, string itemId, CancellationToken ct) => batches.GetItemAsync(batchId, itemId, ct);
+        string batchId, string itemId, CancellationToken ct) => items.GetItemAsync(batchId, itemId, ct);
+
+    [Function("CancelItem")]
+    public Task<IResult> CancelItem(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.BatchItemCancel)] HttpRequest req,
+        string batchId, string itemId, [DurableClient] DurableTaskClient client, CancellationToken ct) => operations.CancelItemAsync(batchId, itemId, client, ct);
+
+    [Function("RetryItem")]
+    public Task<IResult> RetryItem(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.BatchItemRetry)] HttpRequest req,
+        string batchId, string itemId, [DurableClient] DurableTaskClient client, CancellationToken ct) => operations.RetryItemAsync(batchId, itemId, client, ct);
 
     [Function("ExportBatch")]
     public Task<IResult> ExportBatch(

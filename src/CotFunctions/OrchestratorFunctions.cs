@@ -19,4 +19,8 @@ public static class OrchestratorFunctions
     [Function(TaskNames.StartBatch)]
     public static Task<int> StartBatch([OrchestrationTrigger] TaskOrchestrationContext ctx, StartBatchInput input) =>
         StartBatchOrchestrator.RunAsync(ctx, input);
+
+    [Function(TaskNames.CancelBatch)]
+    public static Task<int> CancelBatch([OrchestrationTrigger] TaskOrchestrationContext ctx, CancelBatchInput input) =>
+        CancelBatchOrchestrator.RunAsync(ctx, input);
 }

@@ -14,9 +14,14 @@ public static class ApiRoutes
     {
         var api = app.MapGroup("/" + ApiRouteTable.Prefix).AddEndpointFilter(RequireApiKey);
         api.MapPost(ApiRouteTable.Batches, (HttpRequest r, BatchApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitAsync(r, c, ct));
+        api.MapGet(ApiRouteTable.Batches, (BatchApi a, CancellationToken ct) => a.ListAsync(ct));
         api.MapGet(ApiRouteTable.Batch, (string batchId, BatchApi a, CancellationToken ct) => a.GetAsync(batchId, ct));
-        api.MapGet(ApiRouteTable.BatchItems, (string batchId, HttpRequest r, BatchApi a, CancellationToken ct) => a.ListItemsAsync(batchId, r, ct));
-        api.MapGet(ApiRouteTable.BatchItem, (string batchId, string itemId, BatchApi a, CancellationToken ct) => a.GetItemAsync(batchId, itemId, ct));
+        api.MapDelete(ApiRouteTable.Batch, (string batchId, HttpRequest r, OperatorApi a, DurableTaskClient c, CancellationToken ct) => a.PurgeBatchAsync(batchId, r, c, ct));
+        api.MapPost(ApiRouteTable.BatchCancel, (string batchId, OperatorApi a, DurableTaskClient c, CancellationToken ct) => a.CancelBatchAsync(batchId, c, ct));
+        api.MapGet(ApiRouteTable.BatchItems, (string batchId, HttpRequest r, ItemApi a, CancellationToken ct) => a.ListItemsAsync(batchId, r, ct));
+        api.MapGet(ApiRouteTable.BatchItem, (string batchId, string itemId, ItemApi a, CancellationToken ct) => a.GetItemAsync(batchId, itemId, ct));
+        api.MapPost(ApiRouteTable.BatchItemCancel, (string batchId, string itemId, OperatorApi a, DurableTaskClient c, CancellationToken ct) => a.CancelItemAsync(batchId, itemId, c, ct));
+        api.MapPost(ApiRouteTable.BatchItemRetry, (string batchId, string itemId, OperatorApi a, DurableTaskClient c, CancellationToken ct) => a.RetryItemAsync(batchId, itemId, c, ct));
         api.MapPost(ApiRouteTable.BatchExports, (string batchId, ExportApi a, CancellationToken ct) => a.ExportAsync(batchId, ct));
         api.MapGet(ApiRouteTable.BatchExportFile, (string batchId, string exportId, string file, ExportApi a, CancellationToken ct) => a.DownloadAsync(batchId, exportId, file, ct));
         api.MapPost(ApiRouteTable.Reviews, (HttpRequest r, ReviewApi a, DurableTaskClient c, CancellationToken ct) => a.SubmitReviewAsync(r, c, ct));

@@ -4,6 +4,7 @@ using CotPipeline.Http;
 using CotPipeline.Links;
 using CotPipeline.Llm;
 using CotPipeline.Mail;
+using CotPipeline.Operations;
 using CotPipeline.Options;
 using CotPipeline.Storage;
 using Microsoft.Extensions.Configuration;
@@ -50,6 +51,12 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<ReachConsensus>();
         services.AddSingleton<RequestAdjudication>();
         services.AddSingleton<FinalizeItem>();
+        services.AddSingleton<CancelItemsPage>();
+        services.AddSingleton<CloseBatchAssignments>();
+
+        services.AddSingleton<ItemCanceller>();
+        services.AddSingleton<ItemRetrier>();
+        services.AddSingleton<BatchPurger>();
 
         services.AddSingleton<BatchExporter>();
         services.AddSingleton<BatchApi>();
@@ -57,6 +64,8 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<ReviewApi>();
         services.AddSingleton<ReviewerApi>();
         services.AddSingleton<ReviewPageApi>();
+        services.AddSingleton<ItemApi>();
+        services.AddSingleton<OperatorApi>();
         return services;
     }
 }

@@ -18,6 +18,7 @@ public static class CotTasks
     {
         registry.AddOrchestratorFunc<ReviewItemInput, ItemOutcome?>(TaskNames.ReviewItem, ReviewItemOrchestrator.RunAsync);
         registry.AddOrchestratorFunc<StartBatchInput, int>(TaskNames.StartBatch, StartBatchOrchestrator.RunAsync);
+        registry.AddOrchestratorFunc<CancelBatchInput, int>(TaskNames.CancelBatch, CancelBatchOrchestrator.RunAsync);
 
         Add<ScheduleItemsPage, ScheduleItemsPageInput, ScheduleItemsPageResult>(registry, TaskNames.ScheduleItemsPage,
             (a, sp, input) => a.RunAsync(input, sp.GetRequiredService<DurableTaskClient>()));
@@ -37,6 +38,9 @@ public static class CotTasks
             await a.RunAsync(input);
             return true;
         });
+        Add<CancelItemsPage, CancelItemsPageInput, CancelItemsPageResult>(registry, TaskNames.CancelItemsPage,
+            (a, sp, input) => a.RunAsync(input, sp.GetRequiredService<DurableTaskClient>()));
+        Add<CloseBatchAssignments, CloseBatchAssignmentsInput, int>(registry, TaskNames.CloseBatchAssignments, (a, _, input) => a.RunAsync(input));
         return registry;
     }
 

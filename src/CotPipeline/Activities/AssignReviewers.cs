@@ -17,6 +17,12 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
     {
         var item = await store.GetRowAsync<ItemRow>(store.Items, input.BatchId, input.ItemId)
             ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no Items row.");
+        if (ItemStates.Parse(item.State).IsFinal())
+        {
+            // Cancelled while this step was on its way: nobody is asked to review an item that has ended.
+            return [];
+        }
+
         var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
         var candidates = new List<(ReviewerRow Reviewer, int Rank, int Open, uint Spin)>();
         await foreach (var reviewer in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition))

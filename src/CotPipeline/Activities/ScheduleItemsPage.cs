@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Domain;
 using CotPipeline.Models;
@@ -8,17 +9,27 @@ using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Activities;
 
-/// <summary>Starts the ReviewItem orchestrations of one page of a batch's items; an item already started is skipped.</summary>
+/// <summary>
+/// Starts the ReviewItem orchestrations of one page of a batch's items; an item already started, or already ended (cancelled
+/// before it was scheduled), is skipped, and a cancelled batch schedules nothing more.
+/// </summary>
 public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, TimeProvider clock)
 {
     public async Task<ScheduleItemsPageResult> RunAsync(ScheduleItemsPageInput input, DurableTaskClient client)
     {
+        var batch = await store.GetRowAsync<BatchRow>(store.Batches, BatchRow.Partition, input.BatchId)
+            ?? throw new InvalidOperationException($"Batch {input.BatchId} has no Batches row.");
+        if (batch.Status == BatchStatus.Cancelled)
+        {
+            return new ScheduleItemsPageResult(0, input.After, true);
+        }
+
         var settings = await store.ReadSettingsAsync(input.BatchId);
         var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {input.BatchId} and RowKey gt {input.After ?? ""} and RowKey lt {ItemCounters.RowPrefix}");
+            $"PartitionKey eq {input.BatchId} and RowKey gt {input.After ?? ""} and RowKey lt {ItemCounters.NonItemPrefix}");
         var pageSize = api.Value.SchedulePageSize;
         var page = new List<ItemRow>(pageSize);
-        await foreach (var row in store.Items.QueryAsync<ItemRow>(filter, maxPerPage: Math.Min(pageSize, 1000), select: ["PartitionKey", "RowKey"]))
+        await foreach (var row in store.Items.QueryAsync<ItemRow>(filter, maxPerPage: Math.Min(pageSize, 1000), select: ["PartitionKey", "RowKey", "State"]))
         {
             page.Add(row);
             if (page.Count == pageSize)
@@ -27,7 +38,7 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
             }
         }
 
-        await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (row, ct) =>
+        await Parallel.ForEachAsync(page.Where(r => !ItemStates.Parse(r.State).IsFinal()), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (row, ct) =>
         {
             var instanceId = Ids.ItemInstance(input.BatchId, row.RowKey);
             if (await client.GetInstanceAsync(instanceId, ct) is not null)
@@ -51,18 +62,40 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
         });
 
         var done = page.Count < pageSize;
-        var batch = new TableEntity(BatchRow.Partition, input.BatchId);
         if (done)
         {
-            batch[nameof(BatchRow.Status)] = BatchStatus.Running;
-            batch[nameof(BatchRow.ScheduledAt)] = clock.GetUtcNow();
-        }
-
-        if (done || page.Count > 0)
-        {
-            await store.Batches.UpdateEntityAsync(batch, Azure.ETag.All, TableUpdateMode.Merge);
+            await MarkRunningAsync(batch);
         }
 
         return new ScheduleItemsPageResult(page.Count, page.Count > 0 ? page[^1].RowKey : input.After, done);
+    }
+
+    /// <summary>Every item is scheduled: the batch is running, unless the operator cancelled it meanwhile.</summary>
+    private async Task MarkRunningAsync(BatchRow batch)
+    {
+        var update = new TableEntity(BatchRow.Partition, batch.RowKey)
+        {
+            [nameof(BatchRow.Status)] = BatchStatus.Running,
+            [nameof(BatchRow.ScheduledAt)] = clock.GetUtcNow(),
+        };
+        var etag = batch.ETag;
+        while (true)
+        {
+            try
+            {
+                await store.Batches.UpdateEntityAsync(update, etag, TableUpdateMode.Merge);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                var now = await store.GetRowAsync<BatchRow>(store.Batches, BatchRow.Partition, batch.RowKey);
+                if (now is null || now.Status == BatchStatus.Cancelled)
+                {
+                    return;
+                }
+
+                etag = now.ETag;
+            }
+        }
     }
 }

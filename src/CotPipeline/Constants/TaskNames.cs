@@ -7,6 +7,7 @@ public static class TaskNames
 {
     public const string ReviewItem = "ReviewItem";
     public const string StartBatch = "StartBatch";
+    public const string CancelBatch = "CancelBatch";
 
     public const string ScheduleItemsPage = nameof(CotPipeline.Activities.ScheduleItemsPage);
     public const string GenerateCandidate = nameof(CotPipeline.Activities.GenerateCandidate);
@@ -17,13 +18,15 @@ public static class TaskNames
     public const string ReachConsensus = nameof(CotPipeline.Activities.ReachConsensus);
     public const string RequestAdjudication = nameof(CotPipeline.Activities.RequestAdjudication);
     public const string FinalizeItem = nameof(CotPipeline.Activities.FinalizeItem);
+    public const string CancelItemsPage = nameof(CotPipeline.Activities.CancelItemsPage);
+    public const string CloseBatchAssignments = nameof(CotPipeline.Activities.CloseBatchAssignments);
 
-    public static readonly IReadOnlyList<string> Orchestrators = [ReviewItem, StartBatch];
+    public static readonly IReadOnlyList<string> Orchestrators = [ReviewItem, StartBatch, CancelBatch];
 
     public static readonly IReadOnlyList<string> AllActivities =
     [
         ScheduleItemsPage, GenerateCandidate, CommitVersion, AssignReviewers, SendReviewRequests, CloseAssignments,
-        ReachConsensus, RequestAdjudication, FinalizeItem,
+        ReachConsensus, RequestAdjudication, FinalizeItem, CancelItemsPage, CloseBatchAssignments,
     ];
 }
 

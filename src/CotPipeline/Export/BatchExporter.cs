@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Azure.Storage.Blobs.Models;
 using CotPipeline.Domain;
 using CotPipeline.Storage;
@@ -18,11 +17,7 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>The agreement report writes undefined coefficients as explicit nulls, not as missing fields.</summary>
-    private static readonly JsonSerializerOptions ReportJson = new(Json.Options)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        WriteIndented = true,
-    };
+    private static readonly JsonSerializerOptions ReportJson = new(Json.Explicit) { WriteIndented = true };
 
     public async Task<ExportResult> ExportAsync(string batchId, CancellationToken ct)
     {

@@ -12,6 +12,9 @@ public static class ApiRouteTable
     public const string Batch = "batches/{batchId}";
     public const string BatchItems = "batches/{batchId}/items";
     public const string BatchItem = "batches/{batchId}/items/{itemId}";
+    public const string BatchCancel = "batches/{batchId}/cancel";
+    public const string BatchItemCancel = "batches/{batchId}/items/{itemId}/cancel";
+    public const string BatchItemRetry = "batches/{batchId}/items/{itemId}/retry";
     public const string BatchExports = "batches/{batchId}/exports";
     public const string BatchExportFile = "batches/{batchId}/exports/{exportId}/{file}";
     public const string Reviews = "reviews";
@@ -26,9 +29,14 @@ public static class ApiRouteTable
     public static readonly IReadOnlyList<(string Method, string Route)> All =
     [
         ("post", Batches),
+        ("get", Batches),
         ("get", Batch),
+        ("delete", Batch),
+        ("post", BatchCancel),
         ("get", BatchItems),
         ("get", BatchItem),
+        ("post", BatchItemCancel),
+        ("post", BatchItemRetry),
         ("post", BatchExports),
         ("get", BatchExportFile),
         ("post", Reviews),

@@ -139,12 +139,48 @@ public sealed class BatchApi(
             await store.Items.SubmitTransactionAsync(actions, ct);
         }
 
-        // Written after the items and before the batch row (the commit point): a retried intake writes the same counts.
-        await store.Items.SubmitTransactionAsync(
-            ItemCounters.Initial(batchId, items.Select(i => i.Id)).Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)), ct);
+        // Written after the items and before the batch row (the commit point). A retried intake writes the same counts, and
+        // replaces the idle counters an interrupted one left (they name the minute of that attempt).
+        var stale = store.Items.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemCounters.NonItemPrefix}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct);
+        var counters = ItemCounters.Initial(batchId, items.Select(i => i.Id), now)
+            .Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)).ToList();
+        await foreach (var row in stale)
+        {
+            if (counters.All(c => c.Entity.RowKey != row.RowKey))
+            {
+                counters.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
+            }
+        }
+
+        await store.Items.SubmitTransactionAsync(counters, ct);
     }
 
-    /// <summary><c>GET /api/batches/{batchId}</c>: the batch and its items counted by state.</summary>
+    /// <summary><c>GET /api/batches</c>: every batch with its progress, newest first.</summary>
+    public async Task<IResult> ListAsync(CancellationToken ct)
+    {
+        await store.EnsureCreatedAsync();
+        var rows = new List<BatchRow>();
+        await foreach (var row in CotStore.PartitionAsync<BatchRow>(store.Batches, BatchRow.Partition, ct))
+        {
+            rows.Add(row);
+        }
+
+        var batches = new object[rows.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+        {
+            var batch = rows[i];
+            var progress = BatchProgress.From(batch, await ItemCounters.ReadAsync(store.Items, batch.RowKey, token));
+            batches[i] = new { batchId = batch.RowKey, progress.Status, progress.Items, progress.Finished, progress.PercentDone, batch.CreatedAt };
+        });
+
+        return Results.Ok(batches.Zip(rows).OrderByDescending(b => b.Second.CreatedAt).ThenBy(b => b.Second.RowKey, StringComparer.Ordinal).Select(b => b.First));
+    }
+
+    /// <summary>
+    /// <c>GET /api/batches/{batchId}</c>: the batch, its items counted by state, its pace and predicted finish, and what needs the
+    /// operator's attention. Read from counter rows only (a few dozen at most), never from the items: see <see cref="ItemCounters"/>.
+    /// </summary>
     public async Task<IResult> GetAsync(string batchId, CancellationToken ct)
     {
         if (Ids.Problem(batchId, "batch id") is { } problem)
@@ -153,119 +189,39 @@ public sealed class BatchApi(
         }
 
         await store.EnsureCreatedAsync();
-        var batch = await store.GetRowAsync<BatchRow>(store.Batches, BatchRow.Partition, batchId, ct);
-        if (batch is null)
+        var now = clock.GetUtcNow();
+        var batchTask = store.GetRowAsync<BatchRow>(store.Batches, BatchRow.Partition, batchId, ct);
+        var countsTask = ItemCounters.ReadAsync(store.Items, batchId, ct);
+        var windowTask = ItemCounters.FinishedAsync(store.Items, batchId, now.AddMinutes(1 - BatchProgress.WindowMinutes), now, ct);
+        var stuckTask = ItemCounters.IdleBeforeAsync(store.Items, batchId, now - api.Value.StuckAfter, ct);
+        await Task.WhenAll(batchTask, countsTask, windowTask, stuckTask);
+        if (batchTask.Result is not { } batch)
         {
             return Problems.NotFound($"There is no batch \"{batchId}\".");
         }
 
-        var counts = await ItemCounters.ReadAsync(store.Items, batchId, ct);
-
-        var finished = counts[ItemState.Verified.Name()] + counts[ItemState.Excluded.Name()] + counts[ItemState.Failed.Name()];
+        var counts = countsTask.Result;
+        var progress = BatchProgress.From(batch, counts);
+        var pace = progress.Pace(windowTask.Result, now);
         return Results.Ok(new
         {
             batchId,
-            status = batch.Status == BatchStatus.Running && finished == batch.ItemCount ? "finished" : batch.Status,
-            items = batch.ItemCount,
-            finished,
-            percentDone = batch.ItemCount == 0 ? 100 : Math.Round(100.0 * finished / batch.ItemCount, 1),
+            progress.Status,
+            progress.Items,
+            progress.Finished,
+            progress.PercentDone,
             counts,
             createdAt = batch.CreatedAt,
+            throughput = new { pace.WindowMinutes, pace.FinishedPerMinute },
+            pace.Eta,
+            pace.EtaSeconds,
+            attention = new
+            {
+                awaitingReviewer = counts[ItemState.AwaitingReviewer.Name()],
+                adjudication = counts[ItemState.Adjudication.Name()],
+                failed = counts[ItemState.Failed.Name()],
+                stuck = stuckTask.Result,
+            },
         });
-    }
-
-    /// <summary><c>GET /api/batches/{batchId}/items?state=…</c>: the items of a batch, optionally in one state.</summary>
-    public async Task<IResult> ListItemsAsync(string batchId, HttpRequest request, CancellationToken ct)
-    {
-        if (Ids.Problem(batchId, "batch id") is { } problem)
-        {
-            return Problems.BadRequest(problem + ".");
-        }
-
-        var state = request.Query["state"].ToString();
-        if (state.Length > 0 && Enum.GetValues<ItemState>().All(s => s.Name() != state))
-        {
-            return Problems.BadRequest(
-                $"Query parameter \"state\" is \"{Ids.Shorten(state)}\"; use one of {string.Join(", ", Enum.GetValues<ItemState>().Select(s => s.Name()))}.");
-        }
-
-        await store.EnsureCreatedAsync();
-        if (await store.GetRowAsync<BatchRow>(store.Batches, BatchRow.Partition, batchId, ct) is null)
-        {
-            return Problems.NotFound($"There is no batch \"{batchId}\".");
-        }
-
-        var items = new List<object>();
-        await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
-        {
-            if (!ItemCounters.IsItem(row.RowKey))
-            {
-                continue;
-            }
-
-            if (state.Length == 0 || row.State == state)
-            {
-                items.Add(new { itemId = row.RowKey, row.Department, row.State, row.Round, row.CurrentVersion, row.Strikes, row.FinalVersion, row.Reason });
-            }
-        }
-
-        return Results.Ok(new { batchId, items });
-    }
-
-    /// <summary><c>GET /api/batches/{batchId}/items/{itemId}</c>: the item, every version, every review and decision.</summary>
-    public async Task<IResult> GetItemAsync(string batchId, string itemId, CancellationToken ct)
-    {
-        if ((Ids.Problem(batchId, "batch id") ?? Ids.Problem(itemId, "item id")) is { } problem)
-        {
-            return Problems.BadRequest(problem + ".");
-        }
-
-        await store.EnsureCreatedAsync();
-        var row = await store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
-        if (row is null)
-        {
-            return Problems.NotFound($"Batch \"{batchId}\" has no item \"{itemId}\".");
-        }
-
-        var versions = new List<RationaleVersion>();
-        for (var v = 1; v <= row.CurrentVersion + 1; v++)
-        {
-            if (await store.ReadJsonAsync<RationaleVersion>(CotStore.VersionPath(batchId, itemId, v), ct) is { } version)
-            {
-                versions.Add(version);
-            }
-        }
-
-        var reviews = new List<object>();
-        await foreach (var review in CotStore.PartitionAsync<ReviewRow>(store.Reviews, ReviewRow.PartitionFor(batchId, itemId), ct))
-        {
-            reviews.Add(new { review = Json.Deserialize<Review>(review.ReviewJson), counted = review.Counted });
-        }
-
-        var decisions = new List<RoundDecision>();
-        for (var r = 1; r <= row.Round; r++)
-        {
-            if (await store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, itemId, r), ct) is { } decision)
-            {
-                decisions.Add(decision);
-            }
-        }
-
-        return Results.Json(new
-        {
-            batchId,
-            itemId,
-            state = row.State,
-            row.Round,
-            row.CurrentVersion,
-            row.Strikes,
-            row.FinalVersion,
-            row.Reason,
-            item = await store.ReadJsonAsync<QaItem>(CotStore.ItemPath(batchId, itemId), ct),
-            versions = versions.Select(v => new { v.Version, v.Source, v.ParentVersion, v.CritiqueRound, v.Critique, v.AuthorId, v.Model, v.PromptVersion, v.Tokens, v.CreatedAt, v.FinalAnswer, v.Steps, text = v.Text }),
-            reviews,
-            decisions,
-            final = await store.ReadJsonAsync<FinalRecord>(CotStore.FinalPath(batchId, itemId), ct),
-        }, Json.Options);
     }
 }

@@ -182,7 +182,7 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
         }
 
         var roundOver = AssignmentStatus.IsClosed(assignment.Status) || item is null || item.Round > assignment.Round
-            || ItemStates.Parse(item.State) is ItemState.Verified or ItemState.Excluded or ItemState.Failed;
+            || ItemStates.Parse(item.State).IsFinal();
         return roundOver ? (null, Html(StatusCodes.Status410Gone, ReviewPages.Status(LinkPage.RoundClosed))) : (opened, null);
     }
 

@@ -23,9 +23,37 @@ public sealed record LoopState(
     string? RewriteBy = null,
     string? AuthorId = null,
     bool Adjudicating = false,
-    int AdjudicationRequests = 0)
+    int AdjudicationRequests = 0,
+    int Retries = 0)
 {
     public static readonly LoopState Start = new(0, 0, 0, NextVersionKind.Draft);
+
+    /// <summary>
+    /// Where a failed item's loop starts again when the operator retries it: at the next version to make, keeping its versions,
+    /// round and strikes. When its last round was rejected, the next version answers that round's critique (or is the rewrite a
+    /// reviewer sent); at the strike cap the item goes to adjudication. <paramref name="retries"/> counts this retry too.
+    /// </summary>
+    public static LoopState Resume(int round, int version, int strikes, int retries, RoundDecision? lastRound, int strikeCap)
+    {
+        if (strikes >= strikeCap)
+        {
+            return new(round, version, strikes, NextVersionKind.None, Adjudicating: true, Retries: retries);
+        }
+
+        if (version == 0)
+        {
+            return new(round, 0, strikes, NextVersionKind.Draft, Retries: retries);
+        }
+
+        if (lastRound is { Outcome: ConsensusOutcome.Reject } rejected && rejected.Round == round)
+        {
+            return rejected.RewriteBy is { } author
+                ? new(round, version, strikes, NextVersionKind.HumanRewrite, CritiqueRound: round, RewriteBy: author, Retries: retries)
+                : new(round, version, strikes, NextVersionKind.Regenerate, CritiqueRound: round, Retries: retries);
+        }
+
+        return new(round, version, strikes, NextVersionKind.Regenerate, Retries: retries);
+    }
 }
 
 /// <summary>Input of the ReviewItem orchestration.</summary>
@@ -40,6 +68,15 @@ public sealed record StartBatchInput(string BatchId, string? After = null, int S
 public sealed record ScheduleItemsPageInput(string BatchId, string? After);
 
 public sealed record ScheduleItemsPageResult(int Scheduled, string? Last, bool Done);
+
+/// <summary>Input of the CancelBatch orchestration: cancels the batch's items page by page, then closes its open assignments.</summary>
+public sealed record CancelBatchInput(string BatchId, string? After = null, int Cancelled = 0);
+
+public sealed record CancelItemsPageInput(string BatchId, string? After);
+
+public sealed record CancelItemsPageResult(int Cancelled, string? Last, bool Done);
+
+public sealed record CloseBatchAssignmentsInput(string BatchId);
 
 public sealed record GenerateCandidateInput(
     string BatchId,

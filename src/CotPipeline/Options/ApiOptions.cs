@@ -31,4 +31,8 @@ public sealed class ApiOptions
     /// <summary>Items scheduled per page when a batch starts its item orchestrations.</summary>
     [Range(1, 5000)]
     public int SchedulePageSize { get; set; } = 500;
+
+    /// <summary>An item waiting on the pipeline (pending, drafting, awaiting a reviewer, revising) this long unchanged is stuck.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromDays(1);
 }

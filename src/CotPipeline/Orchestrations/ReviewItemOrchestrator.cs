@@ -61,7 +61,10 @@ public static class ReviewItemOrchestrator
         }
 
         IReadOnlyList<string>? feedback = null;
-        for (var attempt = 0; attempt <= loop.MaxAutoRegenerations; attempt++)
+        // A retried item numbers its attempts after those of the run that failed, so the model is asked again rather than
+        // the stored candidates of that run judged again.
+        var firstAttempt = state.Retries * (loop.MaxAutoRegenerations + 1);
+        for (var attempt = firstAttempt; attempt <= firstAttempt + loop.MaxAutoRegenerations; attempt++)
         {
             var candidates = Enumerable.Range(0, loop.Candidates)
                 .Select(k => ctx.CallActivityAsync<CandidateResult>(TaskNames.GenerateCandidate,

@@ -57,7 +57,9 @@ public sealed class CotStore
     public static string DecisionPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/decisions/{round}.json";
     public static string AdjudicationPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/adjudication.json";
     public static string FinalPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/final.json";
-    /// <summary>Marker that the review request of an assignment was sent (see <c>Mail.ReviewMailer</c>).</summary>
+    /// <summary>The record of a failed run the operator retried (its <c>final.json</c>, moved aside), n = 1, 2, …</summary>
+    public static string RetryPath(string batchId, string itemId, int retry) => $"items/{batchId}/{itemId}/retries/{retry}.json";
+
     /// <summary>Marker of a sent e-mail: <c>mail/{assignmentId}.sent</c> for the request, <c>….reminder-{n}.sent</c> and <c>….adjudication-{n}.sent</c> for the others.</summary>
     public static string MailSentPath(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0) => kind switch
     {
@@ -66,7 +68,49 @@ public sealed class CotStore
         _ => $"mail/{assignment}.adjudication-{sequence}.sent",
     };
 
+    /// <summary>Prefix of the mail markers of one item's assignments (ids contain no '.', so no other item's share it).</summary>
+    public static string MailPrefix(string batchId, string itemId) => $"mail/{batchId}.{itemId}.";
+
+    /// <summary>Reads a path of <see cref="MailSentPath"/> back; false for any other name.</summary>
+    public static bool TryParseMailSentPath(string path, out AssignmentId assignment, out MailKind kind, out int sequence)
+    {
+        (assignment, kind, sequence) = (default, MailKind.Request, 0);
+        if (!path.StartsWith("mail/", StringComparison.Ordinal) || !path.EndsWith(".sent", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = path["mail/".Length..^".sent".Length].Split('.');
+        if (parts.Length is not (4 or 5) || !AssignmentId.TryParse(string.Join('.', parts[..4]), out assignment))
+        {
+            return false;
+        }
+
+        if (parts.Length == 5)
+        {
+            var dash = parts[4].LastIndexOf('-');
+            if (dash < 0 || !int.TryParse(parts[4][(dash + 1)..], System.Globalization.NumberStyles.None, null, out sequence))
+            {
+                return false;
+            }
+
+            kind = parts[4][..dash] == "reminder" ? MailKind.Reminder : MailKind.Adjudication;
+        }
+
+        // Read back only what writes exactly this name.
+        return MailSentPath(assignment, kind, sequence) == path;
+    }
+
     public BlobClient Blob(string path) => _container.GetBlobClient(path);
+
+    /// <summary>Names of the blobs under <paramref name="prefix"/>, streamed page by page.</summary>
+    public async IAsyncEnumerable<string> BlobNamesAsync(string prefix, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await foreach (var blob in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, ct))
+        {
+            yield return blob.Name;
+        }
+    }
 
     /// <summary>Writes a blob only if none exists at <paramref name="path"/>; false when one already did (a retried step).</summary>
     public async Task<bool> CreateJsonAsync<T>(string path, T value, CancellationToken ct = default)
@@ -181,24 +225,26 @@ public sealed class CotStore
     /// Updates the Items row of an item. Activities run at least once, and a copy of a step can arrive late (after a
     /// crash, when its work item is delivered again): <paramref name="change"/> returns false for a write that is stale
     /// for the row as it stands, and a row in a final state is changed only by <paramref name="finalizing"/> writes.
+    /// True when the change was written.
     /// </summary>
-    public async Task UpdateItemAsync(
+    public async Task<bool> UpdateItemAsync(
         string batchId, string itemId, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing = false, CancellationToken ct = default)
     {
         for (var attempt = 0; ; attempt++)
         {
             var row = await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
                 ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
-            var from = row.State;
-            if ((!finalizing && ItemStates.Parse(from).IsFinal()) || !change(row))
+            var from = ItemStates.Parse(row.State);
+            var since = row.UpdatedAt;
+            if ((!finalizing && from.IsFinal()) || !change(row))
             {
-                return;
+                return false;
             }
 
             row.UpdatedAt = now;
-            if (await ItemCounters.CommitAsync(Items, row, from, ct))
+            if (await ItemCounters.CommitAsync(Items, row, from, since, ct))
             {
-                return;
+                return true;
             }
 
             // Someone else (another step of this item, another item of the same counter shard) got there first: read again.

@@ -24,6 +24,7 @@ public sealed class BatchRow : Row
     public string InputSha256 { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? ScheduledAt { get; set; }
+    public DateTimeOffset? CancelledAt { get; set; }
 }
 
 /// <summary>Values of <see cref="BatchRow.Status"/>.</summary>
@@ -31,6 +32,12 @@ public static class BatchStatus
 {
     public const string Scheduling = "scheduling";
     public const string Running = "running";
+    /// <summary>Shown, never stored: a running batch whose items have all ended.</summary>
+    public const string Finished = "finished";
+    /// <summary>Stopped by the operator: nothing more is scheduled and every item not yet ended is cancelled.</summary>
+    public const string Cancelled = "cancelled";
+    /// <summary>Being deleted (<c>DELETE /api/batches/{batchId}</c>); a purge that stopped half-way is run again from here.</summary>
+    public const string Purging = "purging";
 }
 
 /// <summary>Items: PK batchId, RK itemId. The index of one item's loop.</summary>
@@ -44,6 +51,8 @@ public sealed class ItemRow : Row
     public int? FinalVersion { get; set; }
     public string? Reason { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Times the operator restarted the item after it failed (<c>POST …/retry</c>).</summary>
+    public int Retries { get; set; }
 }
 
 /// <summary>Reviews: PK "{batchId}:{itemId}", RK "{round:D4}:{reviewerId}". Inserted once; a second insert is a replay.</summary>

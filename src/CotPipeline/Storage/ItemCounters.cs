@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Domain;
@@ -5,63 +6,189 @@ using CotPipeline.Domain;
 namespace CotPipeline.Storage;
 
 /// <summary>
-/// Items of a batch counted by state, kept exact as items move so a 31,247-pair batch's status never scans its rows.
-/// The counts live in <see cref="Shards"/> rows of the batch's own Items partition (RowKey <c>~counts-NN</c>, after every
-/// item id), so an item's state change and its shard's count change commit in one entity-group transaction.
+/// Counters of a batch's items, kept exact as items move, so a 31,247-pair batch's status never scans its rows. They live in
+/// rows of the batch's own Items partition whose keys start with <see cref="NonItemPrefix"/> (after every item id), so an
+/// item's change and its counters' changes commit in one entity-group transaction. Three kinds, each sharded by item
+/// (<see cref="Shards"/>) so concurrent items rarely contend for one row:
+/// <list type="bullet">
+/// <item><c>~counts-NN</c>: items by state.</item>
+/// <item><c>~done-{yyyyMMddHHmm}-NN</c>: items that reached a final state in that minute (throughput, read by key range).</item>
+/// <item><c>~idle-{yyyyMMddHHmm}-NN</c>: items waiting on the pipeline (<see cref="ItemStates.WaitsOnPipeline"/>) whose row
+/// last changed in that minute. A row that falls to zero is deleted, so the rows older than a cutoff are few: they are the
+/// stuck items, counted by one key-range query. (A query on <c>UpdatedAt</c> would read every row of the partition: Table
+/// storage indexes only the keys. Keeping these rows costs one or two more reads in the transactions that move an item
+/// into or out of those states.)</item>
+/// </list>
 /// </summary>
 public static class ItemCounters
 {
     public const int Shards = 16;
 
-    /// <summary>Every counter row sorts after every item id (ids use letters, digits, '_' and '-').</summary>
+    /// <summary>Every row of an Items partition that is not an item starts with '~' (ids use letters, digits, '_' and '-').</summary>
+    public const string NonItemPrefix = "~";
+
     public const string RowPrefix = "~counts-";
+    public const string DonePrefix = "~done-";
+    public const string IdlePrefix = "~idle-";
+
+    private const string CountColumn = "Count";
+    private const string MinuteFormat = "yyyyMMddHHmm";
 
     public static string RowKey(int shard) => $"{RowPrefix}{shard:D2}";
+
+    public static string DoneRowKey(DateTimeOffset at, int shard) => $"{DonePrefix}{Minute(at)}-{shard:D2}";
+
+    public static string IdleRowKey(DateTimeOffset at, int shard) => $"{IdlePrefix}{Minute(at)}-{shard:D2}";
+
+    private static string Minute(DateTimeOffset at) => at.UtcDateTime.ToString(MinuteFormat, CultureInfo.InvariantCulture);
 
     /// <summary>The shard of an item: stable, spread evenly so concurrent items rarely contend for one row.</summary>
     public static int ShardOf(string itemId) => (int)(StableHash.Of(itemId) % Shards);
 
     /// <summary>True for an Items row that is an item, not a counter.</summary>
-    public static bool IsItem(string rowKey) => !rowKey.StartsWith(RowPrefix, StringComparison.Ordinal);
+    public static bool IsItem(string rowKey) => !rowKey.StartsWith(NonItemPrefix, StringComparison.Ordinal);
 
-    /// <summary>The counter rows of a new batch: every item pending.</summary>
-    public static IEnumerable<TableEntity> Initial(string batchId, IEnumerable<string> itemIds) =>
-        itemIds.GroupBy(ShardOf).Select(g => new TableEntity(batchId, RowKey(g.Key)) { [Column(ItemState.Pending.Name())] = g.Count() });
+    /// <summary>The counter rows of a new batch whose items were all stored pending at <paramref name="at"/>.</summary>
+    public static IEnumerable<TableEntity> Initial(string batchId, IEnumerable<string> itemIds, DateTimeOffset at) =>
+        itemIds.GroupBy(ShardOf).SelectMany(g => new[]
+        {
+            new TableEntity(batchId, RowKey(g.Key)) { [Column(ItemState.Pending)] = g.Count() },
+            new TableEntity(batchId, IdleRowKey(at, g.Key)) { [CountColumn] = g.Count() },
+        });
 
     /// <summary>Table property names must be identifiers: the state's enum name ("InReview"), not its wire name ("in-review").</summary>
-    private static string Column(string state) => ItemStates.Parse(state).ToString();
+    private static string Column(ItemState state) => state.ToString();
 
-    /// <summary>The counts of a batch, summed over its shards (one range query of at most <see cref="Shards"/> rows).</summary>
+    /// <summary>One counter cell moved by one item's change.</summary>
+    public readonly record struct Change(string RowKey, string Column, int Delta);
+
+    /// <summary>
+    /// What one item's change from (<paramref name="from"/>, last changed <paramref name="since"/>) to (<paramref name="to"/>, at
+    /// <paramref name="at"/>) does to the counters.
+    /// </summary>
+    public static IReadOnlyList<Change> Changes(string itemId, ItemState from, DateTimeOffset since, ItemState to, DateTimeOffset at)
+    {
+        var shard = ShardOf(itemId);
+        var changes = new List<Change>();
+        if (from != to)
+        {
+            changes.Add(new(RowKey(shard), Column(from), -1));
+            changes.Add(new(RowKey(shard), Column(to), 1));
+        }
+
+        if (!from.IsFinal() && to.IsFinal())
+        {
+            changes.Add(new(DoneRowKey(at, shard), CountColumn, 1));
+        }
+
+        var idleFrom = from.WaitsOnPipeline() ? IdleRowKey(since, shard) : null;
+        var idleTo = to.WaitsOnPipeline() ? IdleRowKey(at, shard) : null;
+        if (idleFrom != idleTo)
+        {
+            if (idleFrom is not null)
+            {
+                changes.Add(new(idleFrom, CountColumn, -1));
+            }
+
+            if (idleTo is not null)
+            {
+                changes.Add(new(idleTo, CountColumn, 1));
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>The counts of a batch by state, summed over its shards (one range query of at most <see cref="Shards"/> rows).</summary>
     public static async Task<Dictionary<string, int>> ReadAsync(TableClient items, string batchId, CancellationToken ct)
     {
-        var counts = Enum.GetValues<ItemState>().ToDictionary(s => s.Name(), _ => 0);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {RowPrefix}");
-        await foreach (var shard in items.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        var states = Enum.GetValues<ItemState>();
+        var counts = states.ToDictionary(s => s.Name(), _ => 0);
+        await foreach (var shard in RangeAsync(items, batchId, RowPrefix, Successor(RowPrefix), ct))
         {
-            foreach (var state in counts.Keys.ToList())
+            foreach (var state in states)
             {
-                counts[state] += shard.GetInt32(Column(state)) ?? 0;
+                counts[state.Name()] += shard.GetInt32(Column(state)) ?? 0;
             }
         }
 
         return counts;
     }
 
-    /// <summary>Moves one item from <paramref name="from"/> to <paramref name="to"/> in its shard, in the same transaction as the item row.</summary>
-    internal static async Task<bool> CommitAsync(TableClient items, ItemRow row, string from, CancellationToken ct)
+    /// <summary>Items that reached a final state in the minutes from <paramref name="firstMinute"/> to <paramref name="lastMinute"/>, both included.</summary>
+    public static async Task<int> FinishedAsync(TableClient items, string batchId, DateTimeOffset firstMinute, DateTimeOffset lastMinute, CancellationToken ct)
+    {
+        var sum = 0;
+        await foreach (var row in RangeAsync(items, batchId, DonePrefix + Minute(firstMinute), DonePrefix + Minute(lastMinute.AddMinutes(1)), ct))
+        {
+            sum += row.GetInt32(CountColumn) ?? 0;
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Items waiting on the pipeline whose row has not changed since before the minute of <paramref name="cutoff"/> (so an item
+    /// idle for less than a minute beyond the cutoff is not yet counted).
+    /// </summary>
+    public static async Task<int> IdleBeforeAsync(TableClient items, string batchId, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        var sum = 0;
+        await foreach (var row in RangeAsync(items, batchId, IdlePrefix, IdlePrefix + Minute(cutoff), ct))
+        {
+            sum += Math.Max(0, row.GetInt32(CountColumn) ?? 0);
+        }
+
+        return sum;
+    }
+
+    private static string Successor(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
+
+    private static IAsyncEnumerable<TableEntity> RangeAsync(TableClient items, string batchId, string from, string before, CancellationToken ct) =>
+        items.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {from} and RowKey lt {before}"),
+            cancellationToken: ct);
+
+    /// <summary>
+    /// Writes <paramref name="row"/> (changed from <paramref name="from"/>, last changed <paramref name="since"/>) and its counters in
+    /// one transaction; false when another writer changed one of the rows first (read again and retry).
+    /// </summary>
+    internal static async Task<bool> CommitAsync(TableClient items, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
     {
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
-        if (from != row.State)
+        var changes = Changes(row.RowKey, from, since, ItemStates.Parse(row.State), row.UpdatedAt);
+        var counters = await Task.WhenAll(changes.GroupBy(c => c.RowKey).Select(async g =>
         {
-            var key = RowKey(ShardOf(row.RowKey));
-            var shard = (await items.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, key, cancellationToken: ct)) is { HasValue: true } found
-                ? found.Value!
-                : new TableEntity(row.PartitionKey, key);
-            shard[Column(from)] = (shard.GetInt32(Column(from)) ?? 0) - 1;
-            shard[Column(row.State)] = (shard.GetInt32(Column(row.State)) ?? 0) + 1;
-            actions.Add(shard.ETag == default
-                ? new TableTransactionAction(TableTransactionActionType.Add, shard)
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, shard, shard.ETag));
+            var found = await items.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, g.Key, cancellationToken: ct);
+            return (Changes: g.ToList(), Row: found.HasValue ? found.Value : null);
+        }));
+        foreach (var (cells, existing) in counters)
+        {
+            var key = cells[0].RowKey;
+            if (existing is null && key.StartsWith(IdlePrefix, StringComparison.Ordinal) && cells.Sum(c => c.Delta) < 0)
+            {
+                // A batch stored before idle counters existed has no row to take this item out of: nothing to count down.
+                continue;
+            }
+
+            var counter = existing ?? new TableEntity(row.PartitionKey, key);
+            foreach (var cell in cells)
+            {
+                counter[cell.Column] = (counter.GetInt32(cell.Column) ?? 0) + cell.Delta;
+            }
+
+            if (existing is null)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, counter));
+            }
+            else if (key.StartsWith(IdlePrefix, StringComparison.Ordinal) && counter.GetInt32(CountColumn) <= 0)
+            {
+                // Empty idle rows are removed so the rows before a cutoff stay few.
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, counter, counter.ETag));
+            }
+            else
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, counter, counter.ETag));
+            }
         }
 
         try
@@ -69,11 +196,11 @@ public static class ItemCounters
             await items.SubmitTransactionAsync(actions, ct);
             return true;
         }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
         {
             return false;
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
         {
             return false;
         }

@@ -9,6 +9,9 @@ public static class Json
 {
     public static readonly JsonSerializerOptions Options = Create();
 
+    /// <summary>The same, but null fields are written too: for views where "none" must be visible, not left out.</summary>
+    public static readonly JsonSerializerOptions Explicit = CreateExplicit();
+
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
@@ -18,6 +21,13 @@ public static class Json
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    private static JsonSerializerOptions CreateExplicit()
+    {
+        var options = new JsonSerializerOptions(Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -356,6 +356,8 @@ public sealed class InputApiTests(LocalHostFixture host)
         {
             var path = "/" + ApiRouteTable.Prefix + "/" + route.Replace("{batchId}", "in-auth", StringComparison.Ordinal)
                 .Replace("{itemId}", "p1", StringComparison.Ordinal).Replace("{reviewerId}", "in-auth", StringComparison.Ordinal);
+            // Any other placeholder ({exportId}, {file}, …) becomes a plain segment, so each route is reached as a client would.
+            path = System.Text.RegularExpressions.Regex.Replace(path, "{[A-Za-z]+}", "x1");
             foreach (var key in new[] { null, "wrong-key-4f1d2c", LocalHostFixture.ApiKey.ToUpperInvariant(), LocalHostFixture.ApiKey + "x" })
             {
                 data.Add(method, path, key);

@@ -316,6 +316,18 @@ public sealed class ReviewItemOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_RetriedItem_NumbersItsAttemptsAfterTheFailedRun()
+    {
+        var script = new OrchestrationScript()
+            .Activity<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, Failing("the rationale has 1 steps"))
+            .Action<FinalizeItemInput>(TaskNames.FinalizeItem);
+
+        await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input(LoopState.Start with { Retries = 1 }));
+
+        Assert.Equal([2, 3], script.Calls.Where(c => c.Name == TaskNames.GenerateCandidate).Select(c => ((GenerateCandidateInput)c.Input!).Attempt));
+    }
+
+    [Fact]
     public async Task RunAsync_KCandidates_DraftsInParallelAndKeepsTheFirstPassing()
     {
         var script = new OrchestrationScript()

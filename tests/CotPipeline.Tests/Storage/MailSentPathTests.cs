@@ -1,0 +1,40 @@
+using CotPipeline.Models;
+using CotPipeline.Storage;
+
+namespace CotPipeline.Tests.Storage;
+
+/// <summary>The names of the sent-mail markers, read back for an item's audit trail.</summary>
+public sealed class MailSentPathTests
+{
+    public static TheoryData<MailKind, int, int> Kinds() => new()
+    {
+        { MailKind.Request, 0, 1 },
+        { MailKind.Reminder, 1, 2 },
+        { MailKind.Reminder, 12, 2 },
+        { MailKind.Adjudication, 0, 0 },
+        { MailKind.Adjudication, 3, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TryParseMailSentPath_EveryKindWritten_ReadsBackTheSame(MailKind kind, int sequence, int round)
+    {
+        var assignment = new AssignmentId("b-1", "q_7", round, "dr-chen");
+
+        Assert.True(CotStore.TryParseMailSentPath(CotStore.MailSentPath(assignment, kind, sequence), out var id, out var k, out var n));
+        Assert.Equal((assignment, kind, sequence), (id, k, n));
+        Assert.StartsWith(CotStore.MailPrefix("b-1", "q_7"), CotStore.MailSentPath(assignment, kind, sequence), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mail/b.q.1.r.sent.tmp")]
+    [InlineData("mail/b.q.1.sent")]
+    [InlineData("mail/b.q.1.r.reminder-x.sent")]
+    [InlineData("mail/b.q.1.r.request-0.sent")]
+    [InlineData("mail/b.q.1.r.reminder-01.sent")]
+    [InlineData("items/b/q/v1.json")]
+    public void TryParseMailSentPath_OtherNames_False(string path)
+    {
+        Assert.False(CotStore.TryParseMailSentPath(path, out _, out _, out _));
+    }
+}
