@@ -6,8 +6,10 @@ namespace CotPipeline.Llm;
 /// <summary>
 /// The process-wide share of the model deployment's quota: requests and tokens per minute, as Azure OpenAI counts them
 /// (a call costs its prompt's tokens plus its <c>max_tokens</c> when it is admitted). Every LLM call waits for its cost
-/// here first, so the activities together run at the quota instead of storming it and living on 429s. Each bucket holds
-/// ten seconds' worth and refills about every second, matching the short windows the service enforces. Zero means no limit.
+/// here first, so the activities together run at the quota instead of storming it and living on 429s. Each limit is a
+/// token bucket holding a small burst (5 % of a minute, at least one call) and refilled with the rest of the minute's
+/// quota, so no 60-second window ever admits more than the quota while the long-run rate stays at about 95 % of it.
+/// Zero means no limit.
 /// </summary>
 public sealed class LlmBudget : IDisposable
 {
@@ -18,10 +20,11 @@ public sealed class LlmBudget : IDisposable
     private long _admittedTokens;
     private long _admittedRequests;
 
-    public LlmBudget(int requestsPerMinute, int tokensPerMinute)
+    /// <param name="largestCallTokens">The cost of the largest call expected (prompt and completion limit): the token burst holds at least one.</param>
+    public LlmBudget(int requestsPerMinute, int tokensPerMinute, int largestCallTokens = 1)
     {
-        _requests = Bucket(requestsPerMinute, out _);
-        _tokens = Bucket(tokensPerMinute, out _tokenBucket);
+        _requests = Bucket(requestsPerMinute, 1, out _);
+        _tokens = Bucket(tokensPerMinute, largestCallTokens, out _tokenBucket);
     }
 
     /// <summary>A budget that admits everything at once.</summary>
@@ -44,7 +47,7 @@ public sealed class LlmBudget : IDisposable
     /// </summary>
     public static int EstimateTokens(string text) => (Encoding.UTF8.GetByteCount(text) + 2) / 3;
 
-    /// <summary>Waits until one request costing <paramref name="tokens"/> fits the budget; a cost above the bucket waits for a full bucket.</summary>
+    /// <summary>Waits until one request costing <paramref name="tokens"/> fits the budget; a cost above the burst waits for a full one and is charged that.</summary>
     public async Task AcquireAsync(int tokens, CancellationToken ct)
     {
         var started = TimeProvider.System.GetTimestamp();
@@ -71,22 +74,24 @@ public sealed class LlmBudget : IDisposable
         _tokens?.Dispose();
     }
 
-    private static TokenBucketRateLimiter? Bucket(int perMinute, out int size)
+    private static TokenBucketRateLimiter? Bucket(int perMinute, int smallestBurst, out int burst)
     {
-        size = 0;
+        burst = 0;
         if (perMinute <= 0)
         {
             return null;
         }
 
-        size = Math.Max(1, perMinute / 6);
-        // Whole permits per refill, and the period stretched to match, so the rate is exactly perMinute.
-        var perRefill = Math.Max(1, perMinute / 60);
+        // burst + refill over any 60 s = the quota: the window never overflows, whatever the timing of the calls.
+        burst = Math.Min(perMinute, Math.Max(Math.Max(1, smallestBurst), perMinute / 20));
+        var refillPerMinute = Math.Max(1, perMinute - burst);
+        // Whole permits per refill, and the period stretched to match, so the refill rate is exact.
+        var perRefill = Math.Max(1, refillPerMinute / 60);
         return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = size,
+            TokenLimit = burst,
             TokensPerPeriod = perRefill,
-            ReplenishmentPeriod = TimeSpan.FromMinutes((double)perRefill / perMinute),
+            ReplenishmentPeriod = TimeSpan.FromMinutes((double)perRefill / refillPerMinute),
             AutoReplenishment = true,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,

@@ -10,6 +10,8 @@ namespace CotPipeline.Llm;
 /// <summary>Wires the rationale model chosen by the <c>Llm</c> configuration section.</summary>
 public static class LlmServiceCollectionExtensions
 {
+    private const int LargestPromptTokens = 4_000;
+
     /// <summary>
     /// Binds <see cref="LlmOptions"/> from <c>Llm</c> (validated at start) and registers the <see cref="IRationaleModel"/>
     /// of <see cref="LlmOptions.Provider"/> as a singleton, with the <see cref="PromptLibrary"/> it renders prompts from and the
@@ -22,7 +24,8 @@ public static class LlmServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
-            return new LlmBudget(options.RequestsPerMinute, options.TokensPerMinute);
+            // A prompt is a few thousand tokens at most (question, options, critique): the burst holds one such call.
+            return new LlmBudget(options.RequestsPerMinute, options.TokensPerMinute, options.MaxOutputTokens + LargestPromptTokens);
         });
         services.TryAddSingleton<IRationaleModel>(sp =>
         {

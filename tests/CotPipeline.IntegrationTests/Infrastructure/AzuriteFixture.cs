@@ -15,9 +15,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private readonly CapturedOutput _output = new();
     private Process? _process;
 
-    public int BlobPort { get; } = Ports.Free();
-    public int QueuePort { get; } = Ports.Free();
-    public int TablePort { get; } = Ports.Free();
+    public int BlobPort { get; private set; } = Ports.Free();
+    public int QueuePort { get; private set; } = Ports.Free();
+    public int TablePort { get; private set; } = Ports.Free();
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};" +
@@ -39,6 +39,25 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     public async Task InitializeAsync()
+    {
+        // A free port can be taken by another server between our probe and Azurite's bind; then Azurite exits at once,
+        // and new ports are tried (a few times) rather than failing the test class.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && _process is { HasExited: true })
+            {
+                _process.Dispose();
+                (BlobPort, QueuePort, TablePort) = (Ports.Free(), Ports.Free(), Ports.Free());
+            }
+        }
+    }
+
+    private async Task StartAsync()
     {
         var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]

@@ -76,24 +76,24 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
     [Fact]
     public async Task GenerateAsync_BurstAboveTheRequestBudget_ServerNeverSeesMoreThanTheBudgetAllows()
     {
-        // 120 requests per minute: a bucket of 20, then 2 a second. Load can only slow requests down, so the bound is safe.
+        // 120 requests per minute: a burst of 6, then 114 a minute (1.9 a second). Load can only slow requests down, so the bound is safe.
         var model = Model(requestsPerMinute: 120);
 
-        await Task.WhenAll(Enumerable.Range(0, 26).Select(_ => model.GenerateAsync(Request, CancellationToken.None)));
+        await Task.WhenAll(Enumerable.Range(0, 14).Select(_ => model.GenerateAsync(Request, CancellationToken.None)));
 
         var times = _server.Received.Select(r => r.Timestamp).Order().ToList();
-        Assert.Equal(26, times.Count);
+        Assert.Equal(14, times.Count);
         for (var i = 0; i < times.Count; i++)
         {
             for (var j = i; j < times.Count; j++)
             {
                 var window = Stopwatch.GetElapsedTime(times[i], times[j]).TotalSeconds;
-                Assert.True(j - i + 1 <= 20 + (int)Math.Ceiling(window * 2) + 1,
-                    $"{j - i + 1} requests reached the server within {window:0.00} s; the budget allows 20 at once and 2 a second");
+                Assert.True(j - i + 1 <= 6 + (int)Math.Ceiling(window * 1.9) + 1,
+                    $"{j - i + 1} requests reached the server within {window:0.00} s; the budget allows 6 at once and 1.9 a second");
             }
         }
 
-        Assert.True(Stopwatch.GetElapsedTime(times[0], times[^1]).TotalSeconds >= 2, "the 6 requests past the bucket waited for the refill");
+        Assert.True(Stopwatch.GetElapsedTime(times[0], times[^1]).TotalSeconds >= 3, "the 8 requests past the burst waited for the refill");
     }
 
     [Fact]

@@ -15,19 +15,30 @@ public sealed class LlmBudgetTests
     }
 
     [Fact]
-    public async Task AcquireAsync_BeyondTheRequestBucket_WaitsForTheRefill()
+    public async Task AcquireAsync_BeyondTheRequestBurst_WaitsForTheRefill()
     {
-        using var budget = new LlmBudget(requestsPerMinute: 60, tokensPerMinute: 0);
-        for (var i = 0; i < 10; i++)
+        using var budget = new LlmBudget(requestsPerMinute: 120, tokensPerMinute: 0);
+        for (var i = 0; i < 6; i++)
         {
             await budget.AcquireAsync(0, CancellationToken.None);
         }
 
-        var eleventh = budget.AcquireAsync(0, CancellationToken.None);
+        var seventh = budget.AcquireAsync(0, CancellationToken.None);
 
-        Assert.False(eleventh.IsCompleted, "a bucket of ten seconds' worth (10 requests) is empty");
-        await eleventh.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(11, budget.AdmittedRequests);
+        Assert.False(seventh.IsCompleted, "the burst (5 % of 120 = 6 requests) is spent");
+        await seventh.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(7, budget.AdmittedRequests);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_BurstHoldsTheLargestCall_ACallOfThatSizePassesAtOnce()
+    {
+        using var budget = new LlmBudget(requestsPerMinute: 0, tokensPerMinute: 30_000, largestCallTokens: 5_500);
+
+        var call = budget.AcquireAsync(5_500, CancellationToken.None);
+
+        Assert.True(call.IsCompleted, "5 % of 30,000 is 1,500 tokens, but the burst must hold one whole call");
+        await call;
     }
 
     [Fact]
