@@ -202,7 +202,7 @@ public sealed class BatchApi(
 
         var counts = countsTask.Result;
         var progress = BatchProgress.From(batch, counts);
-        var pace = progress.Pace(windowTask.Result, now);
+        var pace = progress.Pace(windowTask.Result, now, batch.CreatedAt);
         return Results.Ok(new
         {
             batchId,

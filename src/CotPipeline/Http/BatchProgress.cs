@@ -21,19 +21,21 @@ public sealed record BatchProgress(string Status, int Items, int Finished, doubl
     public bool Over => Status is BatchStatus.Finished or BatchStatus.Cancelled || Finished >= Items;
 
     /// <summary>
-    /// Items finished per minute over the last <see cref="WindowMinutes"/> minutes, and when the rest would be done at that pace:
-    /// none when nothing finished in the window or the batch is over.
+    /// Items finished per minute over the last <see cref="WindowMinutes"/> minutes — or, for a batch younger than that, over
+    /// the whole minutes since <paramref name="since"/> (its start), so a fast young batch is not averaged over time it did not
+    /// exist — and when the rest would be done at that pace: none when nothing finished in the window or the batch is over.
     /// </summary>
-    public Throughput Pace(int finishedInWindow, DateTimeOffset now)
+    public Throughput Pace(int finishedInWindow, DateTimeOffset now, DateTimeOffset? since = null)
     {
-        var perMinute = (double)finishedInWindow / WindowMinutes;
+        var window = since is { } start ? (int)Math.Clamp(Math.Ceiling((now - start).TotalMinutes), 1, WindowMinutes) : WindowMinutes;
+        var perMinute = (double)finishedInWindow / window;
         if (perMinute <= 0 || Over)
         {
-            return new Throughput(WindowMinutes, perMinute, null, null);
+            return new Throughput(window, perMinute, null, null);
         }
 
         var seconds = Math.Round((Items - Finished) / perMinute * 60);
-        return new Throughput(WindowMinutes, perMinute, now.AddSeconds(seconds), seconds);
+        return new Throughput(window, perMinute, now.AddSeconds(seconds), seconds);
     }
 }
 

@@ -48,6 +48,20 @@ public sealed class BatchProgressTests
         Assert.Equal(new Throughput(10, 0.3, Now.AddSeconds(400), 400), pace);
     }
 
+    [Theory]
+    [InlineData(20, 1)]
+    [InlineData(90, 2)]
+    [InlineData(3_600, 10)]
+    public void Pace_YoungBatch_MeasuredOverTheWholeMinutesItExisted(int ageSeconds, int window)
+    {
+        var progress = BatchProgress.From(Batch(BatchStatus.Running, 5), Counts((ItemState.Verified, 2), (ItemState.InReview, 3)));
+
+        var pace = progress.Pace(2, Now, since: Now.AddSeconds(-ageSeconds));
+
+        Assert.Equal((window, 2.0 / window), (pace.WindowMinutes, pace.FinishedPerMinute));
+        Assert.Equal(Math.Round(3 / (2.0 / window) * 60), pace.EtaSeconds);
+    }
+
     [Fact]
     public void Pace_NothingFinishedInTheWindow_NoEta()
     {
