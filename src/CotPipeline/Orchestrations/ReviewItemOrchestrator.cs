@@ -17,6 +17,13 @@ public static class ReviewItemOrchestrator
     public static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 5, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(2)));
 
+    /// <summary>
+    /// E-mail is retried for about half an hour (8 attempts, 30 s doubling to 10 min, each with the mailer's own retries): an SMTP
+    /// server down for minutes delays requests, it does not fail the item.
+    /// </summary>
+    public static readonly TaskOptions MailRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 8, firstRetryInterval: TimeSpan.FromSeconds(30), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromMinutes(10)));
+
     public static async Task<ItemOutcome?> RunAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
     {
         var state = input.State;
@@ -107,8 +114,7 @@ public static class ReviewItemOrchestrator
                 var added = await AssignAsync(ctx, input, round, need, assigned, deadline);
                 if (added.Count > 0)
                 {
-                    await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests,
-                        new SendReviewRequestsInput(batchId, itemId, round, added, MailKind.Request, 0, deadline), Retry);
+                    await MailAsync(ctx, new SendReviewRequestsInput(batchId, itemId, round, added, MailKind.Request, 0, deadline));
                 }
 
                 assigned.AddRange(added);
@@ -183,8 +189,7 @@ public static class ReviewItemOrchestrator
         foreach (var group in remind.GroupBy(a => due[a].Reminders + 1))
         {
             var reviewers = group.ToList();
-            await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests,
-                new SendReviewRequestsInput(input.BatchId, input.ItemId, round, reviewers, MailKind.Reminder, group.Key, newDeadline), Retry);
+            await MailAsync(ctx, new SendReviewRequestsInput(input.BatchId, input.ItemId, round, reviewers, MailKind.Reminder, group.Key, newDeadline));
             foreach (var reviewer in reviewers)
             {
                 due[reviewer] = (newDeadline, group.Key);
@@ -214,6 +219,22 @@ public static class ReviewItemOrchestrator
 
         return await ctx.CallActivityAsync<List<string>>(TaskNames.AssignReviewers,
             new AssignReviewersInput(input.BatchId, input.ItemId, round, input.State.Version, count, exclude, deadline, alreadyAssigned.Count > 0), Retry);
+    }
+
+    /// <summary>
+    /// Sends e-mails with <see cref="MailRetry"/>. When even that fails the item goes on: the assignments stand (the item's audit
+    /// trail shows them without an e-mail), and the reminder at the deadline, with the same link, tries again.
+    /// </summary>
+    private static async Task MailAsync(TaskOrchestrationContext ctx, SendReviewRequestsInput input)
+    {
+        try
+        {
+            await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests, input, MailRetry);
+        }
+        catch (TaskFailedException)
+        {
+            // Not the item's failure: see above.
+        }
     }
 
     /// <summary>Collects ReviewSubmitted events of this round until every open reviewer submitted; true when the deadline came first.</summary>
@@ -252,8 +273,8 @@ public static class ReviewItemOrchestrator
             new RequestAdjudicationInput(batchId, itemId, state.Version, state.Round, deadline), Retry);
         if (adjudicator is not null)
         {
-            await ctx.CallActivityAsync<int>(TaskNames.SendReviewRequests, new SendReviewRequestsInput(
-                batchId, itemId, RequestAdjudication.AdjudicationRound, [adjudicator], MailKind.Adjudication, state.AdjudicationRequests, deadline), Retry);
+            await MailAsync(ctx, new SendReviewRequestsInput(
+                batchId, itemId, RequestAdjudication.AdjudicationRound, [adjudicator], MailKind.Adjudication, state.AdjudicationRequests, deadline));
         }
 
         using var timerCts = new CancellationTokenSource();

@@ -2,6 +2,7 @@ using CotPipeline.Constants;
 using CotPipeline.Domain;
 using CotPipeline.Models;
 using CotPipeline.Orchestrations;
+using Microsoft.DurableTask;
 using Moq;
 using static CotPipeline.Tests.Orchestrations.OrchestrationScript;
 
@@ -258,6 +259,22 @@ public sealed class ReviewItemOrchestratorTests
         Assert.Equal(1, replacement.Count);
         Assert.Equal(["r1", "r2"], replacement.Exclude);
         Assert.Equal(["r1", "r3"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+    }
+
+    [Fact]
+    public async Task RunAsync_MailCannotBeSentEvenAfterRetries_ItemGoesOnAndIsVerified()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Reviews(new("a1", "r1", 1), new("a2", "r2", 1));
+        script.Context.Setup(c => c.CallActivityAsync<int>(It.Is<TaskName>(n => n.Name == TaskNames.SendReviewRequests), It.IsAny<SendReviewRequestsInput>(), It.IsAny<TaskOptions>()))
+            .ThrowsAsync(new TaskFailedException(TaskNames.SendReviewRequests, 7,
+                new TaskFailureDetails("MailDeliveryException", "SMTP server localhost:2525 unreachable", null, null, null)));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
     }
 
     [Fact]
