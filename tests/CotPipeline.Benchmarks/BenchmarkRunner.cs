@@ -15,7 +15,7 @@ internal static class BenchmarkRunner
     /// <summary>In priority order; <c>all</c> runs them in this order.</summary>
     private static readonly IScenario[] Scenarios =
     [
-        new ExportScenario(), new QuotaScenario(),
+        new ExportScenario(), new IntakeScenario(), new HistoryScenario(), new QuotaScenario(),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -60,10 +60,11 @@ internal static class BenchmarkRunner
         catch (Exception e)
         {
             report.Line($"the scenario failed: {e}");
+            Console.WriteLine(new Outcome($"failed[N={pairs}]={e.GetType().Name}", Pass: false).Line(scenario));
             return 1;
         }
 
-        Console.WriteLine(outcome.Line(scenario.Name));
+        Console.WriteLine(outcome.Line(scenario));
         return outcome.Pass ? 0 : 3;
     }
 

@@ -8,25 +8,17 @@ internal interface IScenario
 
     int DefaultPairs { get; }
 
+    /// <summary>The goal as one word of the RESULT line, e.g. <c>seconds&lt;=20,peak-MiB&lt;=256</c>.</summary>
+    string Goal { get; }
+
     /// <summary>Runs on the in-memory engine, which sizes its concurrency from the processor count.</summary>
     bool NeedsManyProcessors => false;
 
     Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct);
 }
 
-/// <summary>
-/// What a scenario measured: <see cref="Figures"/> and <see cref="Goal"/> are single words (no spaces), e.g.
-/// <c>seconds[N=31247]=14.2,peak-MiB=183</c> and <c>&lt;=20,&lt;=256</c>.
-/// </summary>
-internal sealed record Outcome(string Figures, string Goal, bool Pass)
+/// <summary>What a scenario measured: <see cref="Figures"/> is one word (no spaces) naming N, e.g. <c>seconds[N=31247]=14.2,peak-MiB=183</c>.</summary>
+internal sealed record Outcome(string Figures, bool Pass)
 {
-    public string Line(string scenario) => $"RESULT {scenario} {Figures} goal={Goal} {(Pass ? "PASS" : "MISS")}";
-}
-
-/// <summary>The lines a scenario prints before its RESULT line, each tagged with the scenario and the time since it started.</summary>
-internal sealed class Report(string scenario)
-{
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-
-    public void Line(string text) => Console.WriteLine($"[{scenario} {_clock.Elapsed.TotalSeconds,6:0.0}s] {text}");
+    public string Line(IScenario scenario) => $"RESULT {scenario.Name} {Figures} goal={scenario.Goal} {(Pass ? "PASS" : "MISS")}";
 }

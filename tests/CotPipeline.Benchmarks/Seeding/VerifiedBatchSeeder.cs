@@ -17,14 +17,9 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
 
     private const int Parallelism = 32;
 
-    private static readonly string[] Departments =
-        ["cardiology", "neurology", "心内科", "儿科", "endocrinology", "emergency", "呼吸内科", "general"];
-
     private static readonly DateTimeOffset At = new(2025, 5, 1, 8, 0, 0, TimeSpan.Zero);
 
     private readonly BatchSettings _settings = BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "offline-template");
-
-    public static string ItemId(int i) => $"q{i:D6}";
 
     /// <summary>Every item verified: 70% in round 1, the rest in round 2.</summary>
     public async Task SeedAsync(string batchId, int pairs, CancellationToken ct)
@@ -38,7 +33,7 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
         await Parallel.ForEachAsync(Enumerable.Range(0, pairs).Chunk(100), parallel, async (chunk, token) =>
             await store.Items.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Row(batchId, i))), token));
         var verified = ItemState.Verified.ToString();
-        await store.Items.SubmitTransactionAsync(Enumerable.Range(0, pairs).GroupBy(i => ItemCounters.ShardOf(ItemId(i)))
+        await store.Items.SubmitTransactionAsync(Enumerable.Range(0, pairs).GroupBy(i => ItemCounters.ShardOf(Pairs.Id(i)))
             .Select(g => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
                 new TableEntity(batchId, ItemCounters.RowKey(g.Key)) { [verified] = g.Count() })), ct);
     }
@@ -48,8 +43,8 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
     private static ItemRow Row(string batchId, int i) => new()
     {
         PartitionKey = batchId,
-        RowKey = ItemId(i),
-        Department = Departments[i % Departments.Length],
+        RowKey = Pairs.Id(i),
+        Department = Pairs.Department(i),
         State = ItemState.Verified.Name(),
         Round = RoundsOf(i),
         CurrentVersion = RoundsOf(i),
@@ -59,13 +54,9 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
 
     private async Task SeedItemAsync(string batchId, int i, CancellationToken ct)
     {
-        var itemId = ItemId(i);
-        var department = Departments[i % Departments.Length];
+        var itemId = Pairs.Id(i);
         var rounds = RoundsOf(i);
-        await store.CreateJsonAsync(CotStore.ItemPath(batchId, itemId), new QaItem(itemId, department,
-            $"患者男，{40 + (i % 40)}岁，突发胸痛{1 + (i % 6)}小时，伴大汗，心电图示II、III、aVF导联ST段抬高。Patient {i}: which diagnosis is most likely, and which first step is right?",
-            new Dictionary<string, string> { ["A"] = "稳定型心绞痛 stable angina", ["B"] = "急性下壁心肌梗死 acute inferior MI", ["C"] = "主动脉夹层 aortic dissection", ["D"] = "急性心包炎 acute pericarditis" },
-            "B"), ct);
+        await store.CreateJsonAsync(CotStore.ItemPath(batchId, itemId), Pairs.Pair(i), ct);
 
         var reviews = new List<TableTransactionAction>();
         for (var round = 1; round <= rounds; round++)
