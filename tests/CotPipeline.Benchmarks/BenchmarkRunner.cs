@@ -15,7 +15,7 @@ internal static class BenchmarkRunner
     /// <summary>In priority order; <c>all</c> runs them in this order.</summary>
     private static readonly IScenario[] Scenarios =
     [
-        new ExportScenario(), new IntakeScenario(), new HistoryScenario(), new ReviewPageScenario(), new QuotaScenario(),
+        new ExportScenario(), new IntakeScenario(), new HistoryScenario(), new ReviewPageScenario(), new OverheadScenario(), new QuotaScenario(),
     ];
 
     public static async Task<int> RunAsync(string[] args)
@@ -42,7 +42,7 @@ internal static class BenchmarkRunner
         if (chosen.NeedsManyProcessors && Environment.GetEnvironmentVariable(ProcessorCountVariable) is null)
         {
             // The in-memory engine sizes its concurrency from the processor count, which the runtime reads once at start.
-            return await RunChildAsync(args, (ProcessorCountVariable, "32"));
+            return await RunChildAsync(args, (ProcessorCountVariable, "256"));
         }
 
         return await RunScenarioAsync(chosen, pairs ?? chosen.DefaultPairs);
