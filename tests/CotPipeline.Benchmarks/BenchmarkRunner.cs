@@ -15,7 +15,7 @@ internal static class BenchmarkRunner
     /// <summary>In priority order; <c>all</c> runs them in this order.</summary>
     private static readonly IScenario[] Scenarios =
     [
-        new ExportScenario(), new IntakeScenario(), new HistoryScenario(), new ReviewPageScenario(), new OverheadScenario(), new QuotaScenario(),
+        new ExportScenario(), new IntakeScenario(), new HistoryScenario(), new ReviewPageScenario(), new OverheadScenario(), new BatchScenario(), new BatchAzuriteScenario(), new QuotaScenario(),
     ];
 
     public static async Task<int> RunAsync(string[] args)

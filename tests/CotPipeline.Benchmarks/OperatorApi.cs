@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using CotPipeline.Domain;
 using CotPipeline.Http;
-using CotPipeline.Options;
 using CotPipeline.Storage;
 
 namespace CotPipeline.Benchmarks;
@@ -11,8 +9,6 @@ namespace CotPipeline.Benchmarks;
 /// <summary>The operator routes of the local host the scenarios drive, over HTTP with the operator key, as curl would call them.</summary>
 internal sealed class OperatorApi(HttpClient http)
 {
-    private static readonly string[] Criteria = [.. RubricOptions.Default().Criteria.Select(c => c.Id)];
-
     /// <summary>An open assignment of <c>GET /api/assignments</c>.</summary>
     public sealed record Assignment(string AssignmentId, string ItemId, string ReviewerId, int Round);
 
@@ -33,14 +29,10 @@ internal sealed class OperatorApi(HttpClient http)
     }
 
     /// <summary>Submits a review as <c>POST /api/reviews</c>; true when it was counted (202).</summary>
-    public async Task<bool> ReviewAsync(string assignmentId, bool accept, CancellationToken ct)
+    public async Task<bool> ReviewAsync(ReviewRequest review, CancellationToken ct)
     {
-        var body = new ReviewRequest(assignmentId, accept ? Verdict.Accept : Verdict.NeedsRevision,
-            Criteria.ToDictionary(c => c, _ => accept ? 5 : 2),
-            accept ? [] : new Dictionary<string, string> { ["reasoning_structure"] = "Rule out the other options explicitly." },
-            null);
         using var response = await http.PostAsync(new Uri("/api/reviews", UriKind.Relative),
-            new StringContent(Json.Serialize(body), Encoding.UTF8, "application/json"), ct);
+            new StringContent(Json.Serialize(review), Encoding.UTF8, "application/json"), ct);
         return response.StatusCode == HttpStatusCode.Accepted;
     }
 

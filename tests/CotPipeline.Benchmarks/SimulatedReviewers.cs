@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using CotPipeline.Benchmarks.Seeding;
+using CotPipeline.Domain;
+using CotPipeline.Http;
+using CotPipeline.Options;
 
 namespace CotPipeline.Benchmarks;
 
@@ -11,7 +14,17 @@ internal static class SimulatedReviewers
 {
     public const double RevisedShare = 0.3;
 
+    private static readonly string[] Criteria = [.. RubricOptions.Default().Criteria.Select(c => c.Id)];
+
     public static bool Accepts(string itemId, int round) => round > 1 || Pairs.Index(itemId) % 10 >= RevisedShare * 10;
+
+    /// <summary>The review of an assignment: top scores and accept, or low scores, needs-revision and a critique.</summary>
+    public static ReviewRequest Review(string assignmentId, bool accept) => new(
+        assignmentId,
+        accept ? Verdict.Accept : Verdict.NeedsRevision,
+        Criteria.ToDictionary(c => c, _ => accept ? 5 : 2),
+        accept ? [] : new Dictionary<string, string> { ["reasoning_structure"] = "Rule out the other options explicitly." },
+        null);
 
     /// <summary>Answers assignments as they open until every item of the batch is finished.</summary>
     public static async Task AnswerUntilFinishedAsync(OperatorApi api, string batchId, TimeSpan timeout, Report report, CancellationToken ct)
@@ -40,7 +53,7 @@ internal static class SimulatedReviewers
 
             var fresh = (await api.OpenAssignmentsAsync(batchId, ct)).Where(a => answered.Add(a.AssignmentId)).ToList();
             await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (a, token) =>
-                await api.ReviewAsync(a.AssignmentId, Accepts(a.ItemId, a.Round), token));
+                await api.ReviewAsync(Review(a.AssignmentId, Accepts(a.ItemId, a.Round)), token));
             if (fresh.Count == 0)
             {
                 await Task.Delay(500, ct);
