@@ -10,11 +10,18 @@ namespace CotPipeline.Export;
 /// <summary>
 /// Exports a batch to <c>exports/{batchId}/{exportId}/</c>: the dataset, its training view, the items left out, the
 /// agreement report and a dataset card. Items stream from the Items partition straight into the JSONL blobs; only
-/// the scores (for the agreement report) and a few counts are kept.
+/// the scores (for the agreement report) and a few counts are kept. The batch's reviews are read in one pass beside
+/// the items (both come in item-id order), not one query per item.
 /// </summary>
 public sealed class BatchExporter(CotStore store, TimeProvider clock)
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>
+    /// Items whose artifacts are being read while an earlier one is written: enough to keep storage busy with a few round trips
+    /// per item (31,247 pairs in seconds, not minutes), few enough that memory stays a handful of items.
+    /// </summary>
+    private const int ReadAhead = 64;
 
     /// <summary>The agreement report writes undefined coefficients as explicit nulls, not as missing fields.</summary>
     private static readonly JsonSerializerOptions ReportJson = new(Json.Explicit) { WriteIndented = true };
@@ -28,10 +35,17 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
         var agreement = new AgreementCollector(settings.Rubric);
         var summary = new ExportSummary();
 
-        await using (var dataset = await OpenAsync(batchId, exportId, ExportFiles.Dataset, ct))
-        await using (var sft = await OpenAsync(batchId, exportId, ExportFiles.Sft, ct))
-        await using (var excluded = await OpenAsync(batchId, exportId, ExportFiles.Excluded, ct))
+        // Items are read ahead of the one being written, so their storage round trips overlap; lines keep the Items order.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var ahead = new Queue<Task<StoredItem>>();
+        try
         {
+            await using var dataset = await OpenAsync(batchId, exportId, ExportFiles.Dataset, ct);
+            await using var sft = await OpenAsync(batchId, exportId, ExportFiles.Sft, ct);
+            await using var excluded = await OpenAsync(batchId, exportId, ExportFiles.Excluded, ct);
+            await using var reviews = new BatchReviews(store, batchId, reading.Token);
+            async Task WriteNextAsync() => await WriteAsync(await ahead.Dequeue(), settings, pseudonyms, agreement, summary, dataset, sft, excluded, ct);
+
             await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
             {
                 if (!ItemCounters.IsItem(row.RowKey))
@@ -39,40 +53,23 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
                     continue;
                 }
 
-                var rounds = await RoundsAsync(batchId, row.RowKey, pseudonyms, ct);
-                foreach (var round in rounds)
+                ahead.Enqueue(ReadAsync(batchId, row, await reviews.OfItemAsync(row.RowKey), reading.Token));
+                if (ahead.Count == ReadAhead)
                 {
-                    agreement.Add(round.Round, row.Department, [.. round.Reviews.Select(r => (r.Reviewer, r.Scores))]);
-                }
-
-                if (row.State == ItemState.Verified.Name() && row.FinalVersion is { } finalVersion)
-                {
-                    var item = await store.ReadItemAsync(batchId, row.RowKey, ct);
-                    var version = await store.ReadVersionAsync(batchId, row.RowKey, finalVersion, ct);
-                    var final = await store.ReadJsonAsync<FinalRecord>(CotStore.FinalPath(batchId, row.RowKey), ct);
-                    var reviewRounds = await WithDecisionsAsync(batchId, row.RowKey, rounds, ct);
-                    var line = new DatasetLine(
-                        item.Id, item.Department, item.Question, item.Options, item.Answer,
-                        new FinalRationale(version.Version, version.Source, version.Text, version.Steps, version.FinalAnswer,
-                            version.AuthorId is { } author ? pseudonyms.Of(author) : null),
-                        final?.Rounds ?? row.Round,
-                        reviewRounds,
-                        reviewRounds.LastOrDefault()?.Decision?.Outcome,
-                        final?.Adjudicated ?? false,
-                        version.Model ?? settings.Model,
-                        version.PromptVersion ?? settings.PromptVersion);
-                    await WriteLineAsync(dataset, line, ct);
-                    await WriteLineAsync(sft, SftLine.From(item, version), ct);
-                    summary.AddVerified(line);
-                }
-                else
-                {
-                    var state = ItemStates.Parse(row.State);
-                    var reason = row.Reason ?? (state.IsFinal() ? row.State : $"still open ({row.State}) when exported");
-                    await WriteLineAsync(excluded, new ExcludedLine(row.RowKey, row.Department, row.State, reason, row.Round), ct);
-                    summary.AddExcluded(row.State);
+                    await WriteNextAsync();
                 }
             }
+
+            while (ahead.Count > 0)
+            {
+                await WriteNextAsync();
+            }
+        }
+        finally
+        {
+            // Only a failure leaves reads in flight: stop them and let none go unobserved.
+            await reading.CancelAsync();
+            await Task.WhenAll(ahead.Cast<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         var report = agreement.Build(batchId, exportId);
@@ -93,41 +90,69 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
         return new ExportResult(batchId, exportId, files);
     }
 
-    /// <summary>The counted reviews of an item, grouped by round (review rows sort by round, then reviewer).</summary>
-    private async Task<List<ExportedRound>> RoundsAsync(string batchId, string itemId, Pseudonyms pseudonyms, CancellationToken ct)
+    /// <summary>What the export needs of one item, read from storage; reviewers are still their ids here.</summary>
+    private sealed record StoredItem(ItemRow Row, IReadOnlyList<BatchReviews.Round> Rounds, VerifiedRecords? Verified);
+
+    /// <summary>The artifacts of a verified item: the pair, its final version, how the loop ended and each round's decision.</summary>
+    private sealed record VerifiedRecords(QaItem Item, RationaleVersion Version, FinalRecord? Final, IReadOnlyList<RoundDecision?> Decisions);
+
+    private async Task<StoredItem> ReadAsync(string batchId, ItemRow row, IReadOnlyList<BatchReviews.Round> rounds, CancellationToken ct)
     {
-        var rounds = new List<ExportedRound>();
-        var reviews = new List<ExportedReview>();
-        await foreach (var row in CotStore.PartitionAsync<ReviewRow>(store.Reviews, ReviewRow.PartitionFor(batchId, itemId), ct))
+        if (row.State != ItemState.Verified.Name() || row.FinalVersion is not { } finalVersion)
         {
-            if (!row.Counted)
-            {
-                continue;
-            }
-
-            var review = Json.Deserialize<Review>(row.ReviewJson);
-            if (rounds.Count == 0 || rounds[^1].Round != review.Round)
-            {
-                reviews = [];
-                rounds.Add(new ExportedRound(review.Round, review.Version, reviews, null));
-            }
-
-            reviews.Add(new ExportedReview(pseudonyms.Of(review.ReviewerId), review.Verdict, review.Scores));
+            return new StoredItem(row, rounds, null);
         }
 
-        return rounds;
-    }
-
-    private async Task<List<ExportedRound>> WithDecisionsAsync(string batchId, string itemId, List<ExportedRound> rounds, CancellationToken ct)
-    {
-        var decided = new List<ExportedRound>();
+        var item = await store.ReadItemAsync(batchId, row.RowKey, ct);
+        var version = await store.ReadVersionAsync(batchId, row.RowKey, finalVersion, ct);
+        var final = await store.ReadJsonAsync<FinalRecord>(CotStore.FinalPath(batchId, row.RowKey), ct);
+        var decisions = new List<RoundDecision?>();
         foreach (var round in rounds)
         {
-            var decision = await store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, itemId, round.Round), ct);
-            decided.Add(round with { Decision = decision is null ? null : new ExportedDecision(decision.Outcome, decision.Medians, decision.Reasons) });
+            decisions.Add(await store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, row.RowKey, round.Number), ct));
         }
 
-        return decided;
+        return new StoredItem(row, rounds, new VerifiedRecords(item, version, final, decisions));
+    }
+
+    /// <summary>Writes one item's lines. Items are written in order, so reviewers get their pseudonyms in order of first appearance.</summary>
+    private static async Task WriteAsync(
+        StoredItem stored, BatchSettings settings, Pseudonyms pseudonyms, AgreementCollector agreement, ExportSummary summary,
+        StreamWriter dataset, StreamWriter sft, StreamWriter excluded, CancellationToken ct)
+    {
+        var row = stored.Row;
+        var rounds = stored.Rounds.Select(r => new ExportedRound(r.Number, r.Version,
+            [.. r.Reviews.Select(review => new ExportedReview(pseudonyms.Of(review.ReviewerId), review.Verdict, review.Scores))], null)).ToList();
+        foreach (var round in rounds)
+        {
+            agreement.Add(round.Round, row.Department, [.. round.Reviews.Select(r => (r.Reviewer, r.Scores))]);
+        }
+
+        if (stored.Verified is not { } verified)
+        {
+            var state = ItemStates.Parse(row.State);
+            var reason = row.Reason ?? (state.IsFinal() ? row.State : $"still open ({row.State}) when exported");
+            await WriteLineAsync(excluded, new ExcludedLine(row.RowKey, row.Department, row.State, reason, row.Round), ct);
+            summary.AddExcluded(row.State);
+            return;
+        }
+
+        var (item, version, final, decisions) = verified;
+        var reviewRounds = rounds.Zip(decisions, (round, decision) =>
+            round with { Decision = decision is null ? null : new ExportedDecision(decision.Outcome, decision.Medians, decision.Reasons) }).ToList();
+        var line = new DatasetLine(
+            item.Id, item.Department, item.Question, item.Options, item.Answer,
+            new FinalRationale(version.Version, version.Source, version.Text, version.Steps, version.FinalAnswer,
+                version.AuthorId is { } author ? pseudonyms.Of(author) : null),
+            final?.Rounds ?? row.Round,
+            reviewRounds,
+            reviewRounds.LastOrDefault()?.Decision?.Outcome,
+            final?.Adjudicated ?? false,
+            version.Model ?? settings.Model,
+            version.PromptVersion ?? settings.PromptVersion);
+        await WriteLineAsync(dataset, line, ct);
+        await WriteLineAsync(sft, SftLine.From(item, version), ct);
+        summary.AddVerified(line);
     }
 
     private async Task<StreamWriter> OpenAsync(string batchId, string exportId, string file, CancellationToken ct)

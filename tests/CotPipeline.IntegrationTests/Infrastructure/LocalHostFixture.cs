@@ -11,6 +11,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
 {
     public const string ApiKey = "integration-test-key";
 
+    /// <summary>The task hub of the host's engine: its tables are <c>{HubName}History</c>, <c>{HubName}Instances</c>, ….</summary>
+    public const string HubName = "CotTest";
+
     private readonly CapturedOutput _output = new();
     private Process? _process;
 
@@ -20,6 +23,9 @@ public sealed class LocalHostFixture : IAsyncLifetime
     public int ApiPort { get; } = Ports.Free();
     public int SidecarPort { get; } = Ports.Free();
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The host's process id, for measuring its memory from outside.</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("The host has not been started.");
 
     /// <summary>Settings the test class wants on top of the defaults (e.g. short deadlines).</summary>
     public Dictionary<string, string> Settings { get; } = new()
@@ -65,7 +71,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
             ["Smtp__Host"] = "127.0.0.1",
             ["Smtp__Port"] = Smtp.SmtpPort.ToString(),
             ["Smtp__From"] = "CoT review <review@cot.test>",
-            ["Local__HubName"] = "CotTest",
+            ["Local__HubName"] = HubName,
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__CotLocal"] = "Information",
             ["DOTNET_ENVIRONMENT"] = "Production",

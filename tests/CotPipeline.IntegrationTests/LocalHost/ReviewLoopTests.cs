@@ -165,25 +165,7 @@ public sealed class ReviewLoopTests(LocalHostFixture host, ITestOutputHelper out
 
     private async Task<(double Mean, double Max)> HistoryBytesPerPairAsync()
     {
-        var history = new TableServiceClient(host.Azurite.ConnectionString).GetTableClient("CotTestHistory");
-        var perInstance = new Dictionary<string, long>();
-        await foreach (var row in history.QueryAsync<TableEntity>())
-        {
-            if (!row.PartitionKey.StartsWith($"{BatchId}:", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var size = row.Sum(p => p.Value switch
-            {
-                string s => System.Text.Encoding.UTF8.GetByteCount(s),
-                byte[] b => b.Length,
-                null => 0,
-                _ => 8,
-            } + p.Key.Length);
-            perInstance[row.PartitionKey] = perInstance.GetValueOrDefault(row.PartitionKey) + size;
-        }
-
+        var perInstance = await HistorySize.PerInstanceAsync(host.Azurite.ConnectionString, LocalHostFixture.HubName, $"{BatchId}:");
         Assert.Equal(20, perInstance.Count);
         return (perInstance.Values.Average(), perInstance.Values.Max());
     }

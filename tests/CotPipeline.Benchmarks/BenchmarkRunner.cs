@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using CotPipeline.Benchmarks.Scenarios;
+
+namespace CotPipeline.Benchmarks;
+
+/// <summary>
+/// Picks the scenario named on the command line and runs it. <c>all</c> runs every scenario in a process of its own, so
+/// no scenario's memory figure carries another's leftovers. Exit code: 0 when every goal is met, 3 when one is missed,
+/// 1 when a scenario could not run.
+/// </summary>
+internal static class BenchmarkRunner
+{
+    private const string ProcessorCountVariable = "DOTNET_PROCESSOR_COUNT";
+
+    /// <summary>In priority order; <c>all</c> runs them in this order.</summary>
+    private static readonly IScenario[] Scenarios =
+    [
+        new ExportScenario(), new IntakeScenario(), new HistoryScenario(), new ReviewPageScenario(), new OverheadScenario(), new BatchScenario(), new BatchAzuriteScenario(), new QuotaScenario(),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (!TryParse(args, out var name, out var pairs))
+        {
+            await Console.Error.WriteLineAsync(
+                $"usage: dotnet run -c Release --project tests/CotPipeline.Benchmarks -- SCENARIO [--pairs N]\n  SCENARIO: {string.Join(" | ", Scenarios.Select(s => s.Name))} | all");
+            return 1;
+        }
+
+        if (name == "all")
+        {
+            var worst = 0;
+            foreach (var scenario in Scenarios)
+            {
+                worst = Math.Max(worst, await RunChildAsync(pairs is null ? [scenario.Name] : [scenario.Name, "--pairs", pairs.Value.ToString()], null));
+            }
+
+            return worst;
+        }
+
+        var chosen = Scenarios.Single(s => s.Name == name);
+        if (chosen.NeedsManyProcessors && Environment.GetEnvironmentVariable(ProcessorCountVariable) is null)
+        {
+            // The in-memory engine sizes its concurrency from the processor count, which the runtime reads once at start.
+            return await RunChildAsync(args, (ProcessorCountVariable, "256"));
+        }
+
+        return await RunScenarioAsync(chosen, pairs ?? chosen.DefaultPairs);
+    }
+
+    private static async Task<int> RunScenarioAsync(IScenario scenario, int pairs)
+    {
+        var report = new Report(scenario.Name);
+        report.Line($"N = {pairs:N0} pairs; {Environment.ProcessorCount} logical processors as the runtime sees them ({Environment.GetEnvironmentVariable(ProcessorCountVariable) ?? "not raised"}), {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
+        Outcome outcome;
+        try
+        {
+            outcome = await scenario.RunAsync(pairs, report, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            report.Line($"the scenario failed: {e}");
+            Console.WriteLine(new Outcome($"failed[N={pairs}]={e.GetType().Name}", Pass: false).Line(scenario));
+            return 1;
+        }
+
+        Console.WriteLine(outcome.Line(scenario));
+        return outcome.Pass ? 0 : 3;
+    }
+
+    private static async Task<int> RunChildAsync(IReadOnlyList<string> args, (string Name, string Value)? variable)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+        var start = new ProcessStartInfo(self) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(BenchmarkRunner).Assembly.Location);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (variable is { } v)
+        {
+            start.Environment[v.Name] = v.Value;
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
+        await child.WaitForExitAsync();
+        return child.ExitCode;
+    }
+
+    private static bool TryParse(string[] args, out string name, out int? pairs)
+    {
+        var first = args.Length > 0 ? args[0] : "";
+        name = first;
+        pairs = null;
+        if (first != "all" && Scenarios.All(s => s.Name != first))
+        {
+            return false;
+        }
+
+        if (args.Length == 1)
+        {
+            return true;
+        }
+
+        if (args.Length == 3 && args[1] == "--pairs" && int.TryParse(args[2], out var n) && n > 0)
+        {
+            pairs = n;
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using CotPipeline.Benchmarks.Measure;
+using CotPipeline.Benchmarks.Seeding;
+using CotPipeline.Domain;
+using CotPipeline.Http;
+using CotPipeline.IntegrationTests.Infrastructure;
+using CotPipeline.Links;
+using CotPipeline.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CotPipeline.Benchmarks.Scenarios;
+
+/// <summary>
+/// A whole batch through the real pipeline on the in-memory engine: intake (<see cref="BatchApi.SubmitAsync"/>), every real
+/// activity against Azurite with the offline LLM, review e-mails, and reviewers who open the link in each e-mail and submit
+/// through the public review path (<see cref="ReviewApi.SubmitAsync"/>); 30% of the items are sent back once. The e-mails go to
+/// an in-process SMTP sink instead of a mail server (<see cref="SmtpSink"/>): the mailer, its markers and the links are real.
+/// Measures the time from upload to the last item finished and this process's peak memory (engine, activities, reviewers).
+/// </summary>
+internal sealed class BatchScenario : IScenario
+{
+    private const int FullBatch = 31_247;
+    private const double GoalMinutes = 15;
+    private const double GoalMiB = 1024;
+    private const int Reviewers = 50;
+    private const string BatchId = "bench-batch";
+
+    public string Name => "batch";
+
+    /// <summary>Small enough to finish in minutes here; the goal is for 31,247 pairs, so the figure is projected linearly to it.</summary>
+    public int DefaultPairs => 2_000;
+
+    public bool NeedsManyProcessors => true;
+
+    public string Goal => $"minutes-for-{FullBatch}<={GoalMinutes:0},peak-MiB<={GoalMiB:0}";
+
+    public Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct) =>
+        Fixtures.WithAsync(new AzuriteFixture(), azurite => MeasureAsync(azurite, pairs, report, ct));
+
+    private static async Task<Outcome> MeasureAsync(AzuriteFixture azurite, int pairs, Report report, CancellationToken ct)
+    {
+        await using var mail = new SmtpSink();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Llm:Provider"] = "Offline",
+            ["ReviewLinks:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["ReviewLinks:PublicBaseUrl"] = "http://localhost:7071",
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = mail.Port.ToString(),
+            ["Smtp:From"] = "CoT review <review@cot.bench>",
+        }).Build();
+
+        // As in the overhead scenario: the in-memory host's sidecar would log every gRPC request to the console.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        await using var host = await DurableTaskTestHost.StartAsync(registry => registry.AddCotTasks(), new DurableTaskTestHostOptions
+        {
+            ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration).AddCotPipeline(configuration),
+        }, ct);
+        var store = host.Services.GetRequiredService<CotStore>();
+        await store.EnsureCreatedAsync();
+        foreach (var i in Enumerable.Range(1, Reviewers))
+        {
+            await store.Reviewers.UpsertEntityAsync(new ReviewerRow
+            {
+                PartitionKey = ReviewerRow.Partition, RowKey = $"rev{i:D3}", Name = $"Reviewer {i}", Email = $"rev{i:D3}@example.org",
+                Departments = "*", Capacity = 10_000,
+            }, cancellationToken: ct);
+        }
+
+        report.Line($"{Reviewers} reviewers; e-mails go to an in-process SMTP sink (port {mail.Port}), not a mail server");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var outcomes = new ConcurrentDictionary<SubmissionKind, int>();
+        var reviewing = ReviewFromMailAsync(host, mail, outcomes, stop.Token);
+
+        var clock = Stopwatch.StartNew();
+        await using var memory = MemoryWatch.Start(Environment.ProcessId);
+        await SubmitAsync(host, pairs, ct);
+        report.Line($"intake of {pairs:N0} pairs took {clock.Elapsed.TotalSeconds:0.0} s");
+        var lastReport = TimeSpan.Zero;
+        while (true)
+        {
+            var counts = await ItemCounters.ReadAsync(store.Items, BatchId, ct);
+            var finished = counts[ItemState.Verified.Name()] + counts[ItemState.Excluded.Name()] + counts[ItemState.Failed.Name()];
+            if (finished == pairs)
+            {
+                break;
+            }
+
+            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(30))
+            {
+                lastReport = clock.Elapsed;
+                report.Line($"{finished:N0} of {pairs:N0} finished ({string.Join(", ", counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"))}); reviews {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}");
+            }
+
+            await Task.Delay(2000, ct);
+        }
+
+        clock.Stop();
+        await memory.StopAsync();
+        await stop.CancelAsync();
+        await reviewing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        var minutes = clock.Elapsed.TotalMinutes;
+        var projected = minutes * FullBatch / pairs;
+        report.Line($"{pairs:N0} pairs from upload to all finished in {minutes:0.0} min ({pairs / clock.Elapsed.TotalSeconds:0.0} pairs/s); {memory.Describe()}");
+        report.Line($"reviews: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}; {FullBatch:N0} pairs at this rate: {projected:0} min (linear projection)");
+        return new Outcome($"minutes[N={pairs}]={minutes:0.0},projected-{FullBatch}={projected:0},peak-MiB={memory.PeakMiB:0}",
+            projected <= GoalMinutes && memory.PeakMiB <= GoalMiB);
+    }
+
+    /// <summary>The upload, as <c>POST /api/batches?batchId=…</c> would hand it to the handler.</summary>
+    private static async Task SubmitAsync(DurableTaskTestHost host, int pairs, CancellationToken ct)
+    {
+        var http = new DefaultHttpContext();
+        var body = Encoding.UTF8.GetBytes(Pairs.Jsonl(pairs));
+        http.Request.QueryString = QueryString.Create("batchId", BatchId);
+        http.Request.ContentType = "application/x-ndjson";
+        http.Request.ContentLength = body.Length;
+        http.Request.Body = new MemoryStream(body);
+        var result = await host.Services.GetRequiredService<BatchApi>().SubmitAsync(http.Request, host.Client, ct);
+        if (result is not IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted })
+        {
+            throw new InvalidOperationException($"The batch was not accepted: {result}.");
+        }
+    }
+
+    /// <summary>Each reviewer opens the link in their e-mail and submits: accept, or (round 1 of 30% of the items) needs-revision.</summary>
+    private static async Task ReviewFromMailAsync(
+        DurableTaskTestHost host, SmtpSink mail, ConcurrentDictionary<SubmissionKind, int> outcomes, CancellationToken ct)
+    {
+        var store = host.Services.GetRequiredService<CotStore>();
+        var signer = host.Services.GetRequiredService<ReviewLinkSigner>();
+        var reviews = host.Services.GetRequiredService<ReviewApi>();
+        await Parallel.ForEachAsync(mail.Received.ReadAllAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (message, token) =>
+        {
+            var url = Smtp4devFixture.ReviewLinkIn(message);
+            var link = signer.Verify(url[(url.LastIndexOf('/') + 1)..], DateTimeOffset.UtcNow).Link
+                ?? throw new InvalidOperationException($"The e-mail \"{message.Subject}\" has no valid review link.");
+            var assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, link.ReviewerId, link.Assignment.ToString(), token)
+                ?? throw new InvalidOperationException($"Assignment {link.Assignment} has no Assignments row.");
+            var request = SimulatedReviewers.Review(link.Assignment.ToString(), SimulatedReviewers.Accepts(link.ItemId, link.Round));
+            var outcome = await reviews.SubmitAsync(link.Assignment, assignment, request, host.Client, token);
+            outcomes.AddOrUpdate(outcome.Kind, 1, (_, n) => n + 1);
+        });
+    }
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using CotPipeline.Constants;
+using CotPipeline.Domain;
+using CotPipeline.Models;
+using CotPipeline.Orchestrations;
+using CotPipeline.Storage;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+
+namespace CotPipeline.Benchmarks.Scenarios;
+
+/// <summary>
+/// What the review loop's orchestration costs on top of the work it schedules: on one in-memory engine, in one run, N items of
+/// the real <see cref="ReviewItemOrchestrator"/> (every activity a no-op fake, both reviewers accept in round 1) against N bare
+/// orchestrations making the same six activity calls and waiting for the same two events. Phases alternate (bare, loop, three
+/// times each) so a change in the machine's load hits both. At most <see cref="InFlight"/> items run at once, below the engine's
+/// concurrency cap (the processor count): at the cap its dispatcher waits in 500 ms steps, which would throttle both kinds alike
+/// and hide the difference.
+/// </summary>
+internal sealed class OverheadScenario : IScenario
+{
+    private const double GoalRatio = 1.3;
+    private const int InFlight = 64;
+    private const string Bare = "BareItem";
+    private const string BareStep = "BareStep";
+    private const string BareRequest = "BareRequest";
+    private const string BareDone = "BareDone";
+
+    private static readonly LoopSettings Loop = LoopSettings.From(new Options.PipelineOptions());
+
+    /// <summary>Review requests the fakes "e-mail"; the driver answers each with one event per reviewer.</summary>
+    private readonly Channel<(string Instance, IReadOnlyList<string> Reviewers, int Round)> _requests =
+        Channel.CreateUnbounded<(string, IReadOnlyList<string>, int)>();
+
+    private Phase _phase = new(0);
+
+    public string Name => "overhead";
+
+    public int DefaultPairs => 2_000;
+
+    public bool NeedsManyProcessors => true;
+
+    public string Goal => $"loop/bare<={GoalRatio}";
+
+    public async Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct)
+    {
+        // The in-memory host's gRPC sidecar logs every request at Information to the console (its default host builder reads this
+        // variable): thousands of lines per second would be measured instead of the engine.
+        Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        await using var host = await DurableTaskTestHost.StartAsync(Register, null, ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reviewers = AnswerAsync(host.Client, stop.Token);
+
+        await RunPhaseAsync(host.Client, "warm-bare", Math.Min(pairs, 100), loop: false, ct);
+        await RunPhaseAsync(host.Client, "warm-loop", Math.Min(pairs, 100), loop: true, ct);
+        var bare = TimeSpan.Zero;
+        var loop = TimeSpan.Zero;
+        for (var pass = 1; pass <= 3; pass++)
+        {
+            var b = await RunPhaseAsync(host.Client, $"bare{pass}", pairs, loop: false, ct);
+            var l = await RunPhaseAsync(host.Client, $"loop{pass}", pairs, loop: true, ct);
+            report.Line($"pass {pass}: bare {b.TotalSeconds:0.0} s ({pairs / b.TotalSeconds:0} items/s), loop {l.TotalSeconds:0.0} s ({pairs / l.TotalSeconds:0} items/s)");
+            bare += b;
+            loop += l;
+        }
+
+        await stop.CancelAsync();
+        await reviewers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var ratio = loop / bare;
+        report.Line($"per item: 6 activities, 2 external events; the loop adds its review-deadline timer (created, then cancelled) and its own bookkeeping");
+        return new Outcome($"loop/bare[N={pairs}]={ratio:0.00}", ratio <= GoalRatio);
+    }
+
+    /// <summary>Schedules <paramref name="count"/> instances and waits until the last one's final activity ran.</summary>
+    private async Task<TimeSpan> RunPhaseAsync(DurableTaskClient client, string phase, int count, bool loop, CancellationToken ct)
+    {
+        _phase = new Phase(count);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            await _phase.Running.WaitAsync(ct);
+            var itemId = $"q{i:D6}";
+            var options = new StartOrchestrationOptions(Ids.ItemInstance(phase, itemId));
+            await (loop
+                ? client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ReviewItem, new ReviewItemInput(phase, itemId, Loop, LoopState.Start), options, ct)
+                : client.ScheduleNewOrchestrationInstanceAsync(Bare, new BareInput(phase, itemId), options, ct));
+        }
+
+        await _phase.Done.Task.WaitAsync(TimeSpan.FromMinutes(30), ct);
+        return clock.Elapsed;
+    }
+
+    private async Task AnswerAsync(DurableTaskClient client, CancellationToken ct)
+    {
+        await foreach (var (instance, reviewers, round) in _requests.Reader.ReadAllAsync(ct))
+        {
+            foreach (var reviewer in reviewers)
+            {
+                await client.RaiseEventAsync(instance, EventNames.ReviewSubmitted, new ReviewSubmitted($"{instance}.{round}.{reviewer}", reviewer, round), ct);
+            }
+        }
+    }
+
+    private void Register(DurableTaskRegistry registry)
+    {
+        registry.AddOrchestratorFunc<ReviewItemInput, ItemOutcome?>(TaskNames.ReviewItem, ReviewItemOrchestrator.RunAsync);
+        registry.AddActivityFunc<GenerateCandidateInput, CandidateResult>(TaskNames.GenerateCandidate, (_, input) =>
+            new CandidateResult(input.Candidate, true, [], CotStore.CandidatePath(input.BatchId, input.ItemId, input.Version, input.Candidate, input.Attempt)));
+        registry.AddActivityFunc<CommitVersionInput, CommitVersionResult>(TaskNames.CommitVersion, (_, input) => new CommitVersionResult(input.Version, null));
+        registry.AddActivityFunc<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, (_, input) =>
+            [.. Enumerable.Range(1, input.Count).Select(k => $"r{k}")]);
+        registry.AddActivityFunc<SendReviewRequestsInput, int>(TaskNames.SendReviewRequests, (_, input) =>
+        {
+            _requests.Writer.TryWrite((Ids.ItemInstance(input.BatchId, input.ItemId), input.ReviewerIds, input.Round));
+            return input.ReviewerIds.Count;
+        });
+        registry.AddActivityFunc<CloseAssignmentsInput, bool>(TaskNames.CloseAssignments, (_, _) => true);
+        registry.AddActivityFunc<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, (_, _) => new ConsensusResult(ConsensusOutcome.Accept, null));
+        registry.AddActivityFunc<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, (_, _) => (string?)null);
+        registry.AddActivityFunc<FinalizeItemInput, bool>(TaskNames.FinalizeItem, (_, _) => _phase.Finished());
+
+        registry.AddOrchestratorFunc<BareInput, bool>(Bare, BareAsync);
+        registry.AddActivityFunc<BareInput, BareInput>(BareStep, (_, input) => input);
+        registry.AddActivityFunc<BareInput, int>(BareRequest, (_, input) =>
+        {
+            _requests.Writer.TryWrite((Ids.ItemInstance(input.BatchId, input.ItemId), ["r1", "r2"], 1));
+            return 2;
+        });
+        registry.AddActivityFunc<BareInput, bool>(BareDone, (_, _) => _phase.Finished());
+    }
+
+    /// <summary>Draft, commit, assign, request reviews, two reviews, consensus, finalize — with nothing else around them.</summary>
+    private static async Task<bool> BareAsync(TaskOrchestrationContext ctx, BareInput input)
+    {
+        input = await ctx.CallActivityAsync<BareInput>(BareStep, input);
+        input = await ctx.CallActivityAsync<BareInput>(BareStep, input);
+        input = await ctx.CallActivityAsync<BareInput>(BareStep, input);
+        await ctx.CallActivityAsync<int>(BareRequest, input);
+        await ctx.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted);
+        await ctx.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted);
+        input = await ctx.CallActivityAsync<BareInput>(BareStep, input);
+        return await ctx.CallActivityAsync<bool>(BareDone, input);
+    }
+
+    private sealed record BareInput(string BatchId, string ItemId);
+
+    /// <summary>Counts the items of one phase that reached their last activity, and lets the next one start.</summary>
+    private sealed class Phase(int count)
+    {
+        private int _finished;
+
+        public SemaphoreSlim Running { get; } = new(InFlight);
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Finished()
+        {
+            Running.Release();
+            if (Interlocked.Increment(ref _finished) == count)
+            {
+                Done.TrySetResult();
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using MimeKit;
+
+namespace CotPipeline.Benchmarks;
+
+/// <summary>
+/// A minimal SMTP server on a free loopback port that accepts every message and hands it over parsed: a stand-in for the mail
+/// server (and the reviewers' inboxes) where a scenario measures something else. It speaks only what a client needs without
+/// extensions: no TLS, no authentication, no pipelining.
+/// </summary>
+internal sealed class SmtpSink : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<MimeMessage> _received = Channel.CreateUnbounded<MimeMessage>();
+    private readonly Task _accepting;
+
+    public SmtpSink()
+    {
+        _listener.Start();
+        _accepting = AcceptAsync(_stop.Token);
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    public ChannelReader<MimeMessage> Received => _received.Reader;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _received.Writer.TryComplete();
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var client = await _listener.AcceptTcpClientAsync(ct);
+            _ = ServeAsync(client, ct);
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client, CancellationToken ct)
+    {
+        using (client)
+        {
+            var stream = client.GetStream();
+            // Latin-1 maps every byte to one char and back, so the message's bytes survive whatever its encoding.
+            using var reader = new StreamReader(stream, Encoding.Latin1);
+            await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+            await writer.WriteLineAsync("220 sink");
+            while (await reader.ReadLineAsync(ct) is { } line)
+            {
+                var verb = (line.Length > 4 ? line[..4] : line).ToUpperInvariant();
+                if (verb == "QUIT")
+                {
+                    await writer.WriteLineAsync("221 bye");
+                    return;
+                }
+
+                if (verb == "DATA")
+                {
+                    await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
+                    _received.Writer.TryWrite(await ReadMessageAsync(reader, ct));
+                }
+
+                await writer.WriteLineAsync(verb switch
+                {
+                    "EHLO" or "HELO" => "250 sink",
+                    "MAIL" or "RCPT" or "RSET" or "NOOP" or "DATA" => "250 ok",
+                    _ => "502 not implemented",
+                });
+            }
+        }
+    }
+
+    private static async Task<MimeMessage> ReadMessageAsync(StreamReader reader, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        while (await reader.ReadLineAsync(ct) is { } line && line != ".")
+        {
+            // The client doubled every leading dot.
+            text.Append(line.StartsWith("..", StringComparison.Ordinal) ? line[1..] : line).Append("\r\n");
+        }
+
+        using var message = new MemoryStream(Encoding.Latin1.GetBytes(text.ToString()));
+        return await MimeMessage.LoadAsync(message, ct);
+    }
+}
