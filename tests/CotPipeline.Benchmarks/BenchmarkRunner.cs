@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using CotPipeline.Benchmarks.Scenarios;
 
 namespace CotPipeline.Benchmarks;
@@ -45,17 +46,27 @@ internal static class BenchmarkRunner
             return await RunChildAsync(args, (ProcessorCountVariable, "256"));
         }
 
-        return await RunScenarioAsync(chosen, pairs ?? chosen.DefaultPairs);
+        // Ctrl-C or SIGTERM cancels the scenario, so it unwinds and stops the servers it started instead of leaving them behind.
+        using var stop = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await RunScenarioAsync(chosen, pairs ?? chosen.DefaultPairs, stop.Token);
+
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
-    private static async Task<int> RunScenarioAsync(IScenario scenario, int pairs)
+    private static async Task<int> RunScenarioAsync(IScenario scenario, int pairs, CancellationToken ct)
     {
         var report = new Report(scenario.Name);
         report.Line($"N = {pairs:N0} pairs; {Environment.ProcessorCount} logical processors as the runtime sees them ({Environment.GetEnvironmentVariable(ProcessorCountVariable) ?? "not raised"}), {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
         Outcome outcome;
         try
         {
-            outcome = await scenario.RunAsync(pairs, report, CancellationToken.None);
+            outcome = await scenario.RunAsync(pairs, report, ct);
         }
         catch (Exception e)
         {
