@@ -51,6 +51,8 @@ public sealed partial class Smtp4devLauncher(IOptions<LocalOptions> options, IOp
         {
             $"--smtpport={port}", $"--urls=http://127.0.0.1:{o.Smtp4devWebPort}", "--bindaddress=127.0.0.1", "--hostname=localhost",
             "--imapport=0", "--pop3port=0", "--nousersettings", $"--baseappdatapath={dataDir}",
+            // smtp4dev keeps 100 by default: a batch of any size sends more review requests than that.
+            "--messagestokeep=10000",
         })
         {
             start.ArgumentList.Add(arg);

@@ -33,6 +33,8 @@ public sealed partial class Smtp4devFixture : IAsyncLifetime
             $"--smtpport={SmtpPort}", $"--urls=http://127.0.0.1:{WebPort}", "--db=",
             $"--imapport={Ports.Free()}", $"--pop3port={Ports.Free()}",
             "--bindaddress=127.0.0.1", "--hostname=localhost", "--nousersettings", $"--baseappdatapath={_appData}",
+            // The default keeps only the last 100: a shared host's tests send more, and each test reads its own e-mails later.
+            "--messagestokeep=100000", "--sessionstokeep=100000",
         })
         {
             start.ArgumentList.Add(arg);
