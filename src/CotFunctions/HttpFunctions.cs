@@ -117,4 +117,9 @@ public sealed class HttpFunctions(
     public Task<IResult> ListAssignments(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRouteTable.Assignments)] HttpRequest req,
         CancellationToken ct) => reviewers.ListAssignmentsAsync(req, ct);
+
+    [Function("PurgeHistories")]
+    public Task<IResult> PurgeHistories(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = ApiRouteTable.HistoryPurge)] HttpRequest req,
+        [DurableClient] DurableTaskClient client, CancellationToken ct) => operations.PurgeHistoriesAsync(req, client, ct);
 }

@@ -32,6 +32,7 @@ public static class ApiRoutes
         api.MapPatch(ApiRouteTable.Reviewer, (string reviewerId, HttpRequest r, ReviewerApi a, CancellationToken ct) => a.UpdateAsync(reviewerId, r, ct));
         api.MapDelete(ApiRouteTable.Reviewer, (string reviewerId, ReviewerApi a, CancellationToken ct) => a.DeactivateAsync(reviewerId, ct));
         api.MapGet(ApiRouteTable.Assignments, (HttpRequest r, ReviewerApi a, CancellationToken ct) => a.ListAssignmentsAsync(r, ct));
+        api.MapPost(ApiRouteTable.HistoryPurge, (HttpRequest r, OperatorApi a, DurableTaskClient c, CancellationToken ct) => a.PurgeHistoriesAsync(r, c, ct));
 
         // Reviewers have no key: the signed token in the route authorises the page.
         var pages = app.MapGroup("/" + ApiRouteTable.Prefix);

@@ -71,6 +71,7 @@ public static class LocalEngine
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
         services.AddHostedService<DemoSeeder>();
+        services.AddHostedService<HistoryPurgeService>();
         return builder;
     }
 

@@ -20,6 +20,7 @@ public static class CotPipelineServiceCollectionExtensions
     {
         services.AddSelfValidatingOptions<PipelineOptions>(configuration, PipelineOptions.Section);
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MaintenanceOptions>().BindConfiguration(MaintenanceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RubricOptions>()
             .Configure<IConfiguration>((rubric, config) =>
             {
@@ -57,6 +58,7 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<ItemCanceller>();
         services.AddSingleton<ItemRetrier>();
         services.AddSingleton<BatchPurger>();
+        services.AddSingleton<HistoryJanitor>();
 
         services.AddSingleton<BatchExporter>();
         services.AddSingleton<BatchApi>();

@@ -22,6 +22,7 @@ public static class ApiRouteTable
     public const string Reviewers = "reviewers";
     public const string Reviewer = "reviewers/{reviewerId}";
     public const string Assignments = "assignments";
+    public const string HistoryPurge = "maintenance/purge-histories";
     /// <summary>The reviewer's page behind an e-mailed link: the signed token is the key.</summary>
     public const string ReviewPage = "review/{token}";
 
@@ -47,6 +48,7 @@ public static class ApiRouteTable
         ("patch", Reviewer),
         ("delete", Reviewer),
         ("get", Assignments),
+        ("post", HistoryPurge),
     ];
 
     /// <summary>Routes reviewers reach from their e-mail, without an operator key (the link's signature authorises them).</summary>

@@ -10,8 +10,8 @@ using Microsoft.DurableTask.Client;
 
 namespace CotPipeline.Http;
 
-/// <summary>Operator routes that change a running batch: cancel a batch or an item, retry a failed item, delete a batch.</summary>
-public sealed class OperatorApi(CotStore store, ItemCanceller canceller, ItemRetrier retrier, BatchPurger purger, TimeProvider clock)
+/// <summary>Operator routes that change a running batch (cancel a batch or an item, retry a failed item, delete a batch) and purge ended histories.</summary>
+public sealed class OperatorApi(CotStore store, ItemCanceller canceller, ItemRetrier retrier, BatchPurger purger, HistoryJanitor janitor, TimeProvider clock)
 {
     /// <summary>
     /// <c>POST /api/batches/{batchId}/cancel</c>: stops scheduling, then (in the CancelBatch orchestration, page by page) cancels
@@ -166,5 +166,50 @@ public sealed class OperatorApi(CotStore store, ItemCanceller canceller, ItemRet
 
         var deleted = await purger.PurgeAsync(batchId, client, ct);
         return Results.Ok(new { batchId, deleted });
+    }
+
+    /// <summary>
+    /// <c>POST /api/maintenance/purge-histories[?olderThan=…]</c>: deletes the engine histories of ended orchestrations started
+    /// longer ago than <c>olderThan</c> (<c>7.00:00:00</c> or ISO 8601 <c>P7D</c>; default <c>Maintenance:HistoryRetention</c>),
+    /// as the schedule does; 200 with how many.
+    /// </summary>
+    public async Task<IResult> PurgeHistoriesAsync(HttpRequest request, DurableTaskClient client, CancellationToken ct)
+    {
+        var given = request.Query["olderThan"].ToString();
+        TimeSpan? olderThan = null;
+        if (given.Length > 0)
+        {
+            if (ParseDuration(given) is not { } parsed || parsed < TimeSpan.Zero)
+            {
+                return Problems.BadRequest($"Query parameter \"olderThan\" is \"{Ids.Shorten(given)}\"; give a duration that is not negative, "
+                    + "e.g. 7.00:00:00 or P7D (seven days) or PT12H (twelve hours).");
+            }
+
+            olderThan = parsed;
+        }
+
+        var purge = await janitor.PurgeAsync(client, olderThan, ct);
+        return Results.Ok(new { purged = purge.Purged, olderThan = olderThan ?? janitor.Retention, cutoff = purge.Cutoff });
+    }
+
+    private static TimeSpan? ParseDuration(string text)
+    {
+        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span))
+        {
+            return span;
+        }
+
+        try
+        {
+            return text.StartsWith('P') || text.StartsWith("-P", StringComparison.Ordinal) ? System.Xml.XmlConvert.ToTimeSpan(text) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
     }
 }

@@ -52,6 +52,16 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void PurgeEndedHistories_FunctionsApp_RunsHourlyWithDurableClient()
+    {
+        var function = Assert.Single(Functions.Value, f => f.Trigger.Type == "timerTrigger");
+        Assert.Equal("PurgeEndedHistories", function.Name);
+        // Hourly, at minute 17 (CotFunctions.MaintenanceFunctions.Schedule; the test does not reference the Functions assembly).
+        Assert.Equal("0 17 * * * *", function.Trigger.Schedule);
+        Assert.Contains("durableClient", function.BindingTypes);
+    }
+
+    [Fact]
     public void MapCotApi_LocalHost_EqualsRouteTable()
     {
         var builder = WebApplication.CreateBuilder();
@@ -91,7 +101,7 @@ public sealed class FunctionsMetadataTests
         return [.. json.RootElement.EnumerateArray().Select(FunctionEntry.From)];
     }
 
-    private sealed record Binding(string Type, string? Route, string? AuthLevel, IReadOnlyList<string> Methods);
+    private sealed record Binding(string Type, string? Route, string? AuthLevel, IReadOnlyList<string> Methods, string? Schedule);
 
     private sealed record FunctionEntry(string Name, Binding Trigger, IReadOnlyList<string> BindingTypes)
     {
@@ -101,7 +111,8 @@ public sealed class FunctionsMetadataTests
                 b.GetProperty("type").GetString()!,
                 Text(b, "route"),
                 Text(b, "authLevel"),
-                b.TryGetProperty("methods", out var methods) ? [.. methods.EnumerateArray().Select(m => m.GetString()!)] : [])).ToList();
+                b.TryGetProperty("methods", out var methods) ? [.. methods.EnumerateArray().Select(m => m.GetString()!)] : [],
+                Text(b, "schedule"))).ToList();
             var trigger = bindings.Single(b => b.Type.EndsWith("Trigger", StringComparison.Ordinal));
             return new FunctionEntry(function.GetProperty("name").GetString()!, trigger, [.. bindings.Select(b => b.Type)]);
         }
