@@ -1,5 +1,6 @@
 using System.Net;
 using CotPipeline;
+using CotPipeline.Http;
 using CotPipeline.Links;
 using CotPipeline.Options;
 using DurableTask.AzureStorage;
@@ -78,6 +79,17 @@ public static class LocalEngine
     public static WebApplication MapCotLocal(this WebApplication app)
     {
         var sidecarPort = app.Services.GetRequiredService<IOptions<LocalOptions>>().Value.SidecarPort;
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (StorageUnavailable.Is(e) && !context.Response.HasStarted)
+            {
+                await StorageUnavailable.WriteAsync(context);
+            }
+        });
         app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
         app.MapCotApi();
         return app;

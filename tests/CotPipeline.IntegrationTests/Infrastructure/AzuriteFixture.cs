@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace CotPipeline.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A private Azurite (in-memory, free ports) for a test class. Uses the pinned install that <c>.ci/run</c> and the
+/// A private Azurite (in-memory unless <see cref="Location"/> is set, free ports) for a test class. Uses the pinned install that <c>.ci/run</c> and the
 /// local host make (<c>~/.cot/azurite-3.37.0</c>, or <c>COT_AZURITE_JS</c>); fails, never skips, when it is missing.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
@@ -18,6 +18,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public int BlobPort { get; private set; } = Ports.Free();
     public int QueuePort { get; private set; } = Ports.Free();
     public int TablePort { get; private set; } = Ports.Free();
+
+    /// <summary>A folder to keep the data in instead of memory, so that <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> keep it.</summary>
+    public string? Location { get; init; }
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};" +
@@ -60,13 +63,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private async Task StartAsync()
     {
         var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            Script(), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent",
+        string[] storage = Location is null ? ["--inMemoryPersistence"] : ["--location", Location];
+        foreach (var arg in (string[])
+        [
+            Script(), "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent", .. storage,
             "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
             "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
             "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
-        })
+        ])
         {
             start.ArgumentList.Add(arg);
         }
@@ -82,6 +86,31 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public string Output => _output.ToString();
 
+    /// <summary>
+    /// Stops Azurite the way a service is stopped (SIGTERM: it writes its data to <see cref="Location"/> and exits); every
+    /// storage call fails until <see cref="StartAgainAsync"/>.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (Location is null)
+        {
+            throw new InvalidOperationException("An in-memory Azurite would lose everything: set Location to stop and start it again.");
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", _process!.Id.ToString()]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(patience.Token);
+        _process.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts Azurite again on the same ports over the same data.</summary>
+    public Task StartAgainAsync() => StartAsync();
+
     public Task DisposeAsync()
     {
         if (_process is { HasExited: false })
@@ -91,6 +120,11 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
+        if (Location is not null && Directory.Exists(Location))
+        {
+            Directory.Delete(Location, recursive: true);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -7,7 +7,7 @@ namespace CotPipeline.IntegrationTests.Infrastructure;
 /// Runs the real local host (<c>CotLocal</c>, built with the solution) as a separate process over a private Azurite,
 /// on free ports, and talks to it over HTTP with the operator key.
 /// </summary>
-public sealed class LocalHostFixture : IAsyncLifetime
+public class LocalHostFixture : IAsyncLifetime
 {
     public const string ApiKey = "integration-test-key";
 
@@ -17,7 +17,14 @@ public sealed class LocalHostFixture : IAsyncLifetime
     private readonly CapturedOutput _output = new();
     private Process? _process;
 
-    public AzuriteFixture Azurite { get; } = new();
+    public LocalHostFixture()
+        : this(new AzuriteFixture())
+    {
+    }
+
+    protected LocalHostFixture(AzuriteFixture azurite) => Azurite = azurite;
+
+    public AzuriteFixture Azurite { get; }
     /// <summary>The inbox the host's review e-mails go to.</summary>
     public Smtp4devFixture Smtp { get; } = new();
     public int ApiPort { get; } = Ports.Free();
