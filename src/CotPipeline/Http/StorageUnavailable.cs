@@ -1,4 +1,5 @@
 using Azure;
+using CotPipeline.Pages;
 using Microsoft.AspNetCore.Http;
 
 namespace CotPipeline.Http;
@@ -25,6 +26,23 @@ public static class StorageUnavailable
     {
         context.Response.Clear();
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (context.Request.Path.StartsWithSegments($"/{ApiRouteTable.Prefix}/review"))
+        {
+            // A reviewer in a browser: a page in the page's words, not JSON.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            foreach (var (name, value) in PageSecurity.Headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            context.Response.ContentType = PageSecurity.ContentType;
+            var saved = HttpMethods.IsPost(context.Request.Method)
+                ? "Your review was not saved yet. Go back (your browser keeps what you typed) and submit it again in a minute."
+                : "Please open the link again in a minute.";
+            return context.Response.WriteAsync(ReviewPages.Confirmation("The review service is briefly unavailable",
+                $"Our storage could not be reached just now. {saved}"), context.RequestAborted);
+        }
+
         return Results.Problem(
             $"The storage account could not be reached; nothing was changed. Send the same request again in {RetryAfterSeconds} seconds.",
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable").ExecuteAsync(context);

@@ -43,4 +43,26 @@ public sealed class StorageUnavailableTests
         Assert.Contains("\"title\":\"Storage unavailable\"", body);
         Assert.Contains("nothing was changed", body);
     }
+
+    [Theory]
+    [InlineData("POST", "Your review was not saved yet")]
+    [InlineData("GET", "open the link again")]
+    public async Task WriteAsync_ReviewPage_503HtmlPageForTheReviewerWithPageSecurityHeaders(string method, string expected)
+    {
+        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider() };
+        context.Request.Method = method;
+        context.Request.Path = "/api/review/some.token";
+        context.Response.Body = new MemoryStream();
+
+        await StorageUnavailable.WriteAsync(context);
+
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal("10", context.Response.Headers.RetryAfter.ToString());
+        Assert.StartsWith("text/html", context.Response.ContentType);
+        Assert.Contains("default-src 'none'", context.Response.Headers.ContentSecurityPolicy.ToString());
+        context.Response.Body.Position = 0;
+        var html = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        Assert.Contains("briefly unavailable", html);
+        Assert.Contains(expected, html);
+    }
 }
