@@ -41,45 +41,16 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
 
         var dataDir = Path.Combine(home, "azurite-data");
         Directory.CreateDirectory(dataDir);
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-        {
-            script, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataDir,
-            "--blobHost", "127.0.0.1", "--blobPort", endpoints.BlobPort.ToString(),
-            "--queueHost", "127.0.0.1", "--queuePort", endpoints.QueuePort.ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", endpoints.TablePort.ToString(),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _azurite = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        _azurite.OutputDataReceived += (_, _) => { };
-        _azurite.ErrorDataReceived += (_, e) =>
-        {
-            if (!string.IsNullOrWhiteSpace(e.Data))
-            {
-                LogAzuriteError(logger, e.Data);
-            }
-        };
-        _azurite.BeginOutputReadLine();
-        _azurite.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await LocalProcesses.IsListeningAsync("127.0.0.1", endpoints.TablePort, ct))
-        {
-            if (_azurite.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"Azurite did not start on 127.0.0.1:{endpoints.BlobPort}–{endpoints.TablePort} (exit code {(_azurite.HasExited ? _azurite.ExitCode : "none")}).");
-            }
-
-            await Task.Delay(200, ct);
-        }
+        _azurite = await LocalProcesses.StartServerAsync("node",
+            [
+                script, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataDir,
+                "--blobHost", "127.0.0.1", "--blobPort", endpoints.BlobPort.ToString(),
+                "--queueHost", "127.0.0.1", "--queuePort", endpoints.QueuePort.ToString(),
+                "--tableHost", "127.0.0.1", "--tablePort", endpoints.TablePort.ToString(),
+            ],
+            [endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort], TimeSpan.FromSeconds(120),
+            line => LogAzuriteError(logger, line),
+            exit => $"Azurite did not start on 127.0.0.1:{endpoints.BlobPort}–{endpoints.TablePort} ({exit}).", ct);
 
         LogStarted(logger, endpoints.BlobPort, dataDir);
     }

@@ -46,36 +46,17 @@ public sealed partial class Smtp4devLauncher(IOptions<LocalOptions> options, IOp
 
         var dataDir = Path.Combine(AzuriteLauncher.Home(o), "smtp4dev-data");
         Directory.CreateDirectory(dataDir);
-        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            $"--smtpport={port}", $"--urls=http://127.0.0.1:{o.Smtp4devWebPort}", "--bindaddress=127.0.0.1", "--hostname=localhost",
-            "--imapport=0", "--pop3port=0", "--nousersettings", $"--baseappdatapath={dataDir}",
-            // smtp4dev keeps 100 by default: a batch of any size sends more review requests than that.
-            "--messagestokeep=10000",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _smtp4dev = Process.Start(start) ?? throw new InvalidOperationException("Could not start smtp4dev.");
-        _smtp4dev.OutputDataReceived += (_, _) => { };
-        _smtp4dev.ErrorDataReceived += (_, _) => { };
-        _smtp4dev.BeginOutputReadLine();
-        _smtp4dev.BeginErrorReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await LocalProcesses.IsListeningAsync("127.0.0.1", port, ct) || !await LocalProcesses.IsListeningAsync("127.0.0.1", o.Smtp4devWebPort, ct))
-        {
-            if (_smtp4dev.HasExited || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException(
-                    $"smtp4dev did not start (SMTP 127.0.0.1:{port}, web 127.0.0.1:{o.Smtp4devWebPort}; exit code {(_smtp4dev.HasExited ? _smtp4dev.ExitCode : "none")}). "
-                    + "Free the ports, set Local:Smtp4devWebPort or Smtp:Port, or set Local:StartSmtp4dev=false.");
-            }
-
-            await Task.Delay(200, ct);
-        }
+        _smtp4dev = await LocalProcesses.StartServerAsync(exe,
+            [
+                $"--smtpport={port}", $"--urls=http://127.0.0.1:{o.Smtp4devWebPort}", "--bindaddress=127.0.0.1", "--hostname=localhost",
+                "--imapport=0", "--pop3port=0", "--nousersettings", $"--baseappdatapath={dataDir}",
+                // smtp4dev keeps 100 by default: a batch of any size sends more review requests than that.
+                "--messagestokeep=10000",
+            ],
+            [port, o.Smtp4devWebPort], TimeSpan.FromSeconds(120),
+            _ => { },
+            exit => $"smtp4dev did not start (SMTP 127.0.0.1:{port}, web 127.0.0.1:{o.Smtp4devWebPort}; {exit}). "
+                + "Free the ports, set Local:Smtp4devWebPort or Smtp:Port, or set Local:StartSmtp4dev=false.", ct);
 
         InboxUrl = $"http://localhost:{o.Smtp4devWebPort}";
         LogStarted(logger, port, InboxUrl);
