@@ -36,6 +36,7 @@ internal sealed class OverheadScenario : IScenario
         Channel.CreateUnbounded<(string, IReadOnlyList<string>, int)>();
 
     private Phase _phase = new(0);
+    private long _exceptions;
 
     public string Name => "overhead";
 
@@ -50,6 +51,7 @@ internal sealed class OverheadScenario : IScenario
         // The in-memory host's gRPC sidecar logs every request at Information to the console (its default host builder reads this
         // variable): thousands of lines per second would be measured instead of the engine.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+        AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref _exceptions);
         await using var host = await DurableTaskTestHost.StartAsync(Register, null, ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reviewers = AnswerAsync(host.Client, stop.Token);
@@ -58,6 +60,7 @@ internal sealed class OverheadScenario : IScenario
         await RunPhaseAsync(host.Client, "warm-loop", Math.Min(pairs, 500), loop: true, ct);
         var ratios = new List<double>();
         var cpuRatios = new List<double>();
+        (Timing Bare, Timing Loop) costs = default;
         for (var pass = 1; pass <= 5; pass++)
         {
             Timing b, l;
@@ -74,6 +77,7 @@ internal sealed class OverheadScenario : IScenario
 
             ratios.Add(l.Wall / b.Wall);
             cpuRatios.Add(l.Cpu / b.Cpu);
+            costs = (b, l);
             report.Line($"pass {pass}: bare {b.Wall.TotalSeconds:0.0} s ({pairs / b.Wall.TotalSeconds:0} items/s, CPU {b.Cpu.TotalSeconds:0.0} s), " +
                 $"loop {l.Wall.TotalSeconds:0.0} s ({pairs / l.Wall.TotalSeconds:0} items/s, CPU {l.Cpu.TotalSeconds:0.0} s), loop/bare {l.Wall / b.Wall:0.00} (CPU {l.Cpu / b.Cpu:0.00})");
         }
@@ -82,7 +86,8 @@ internal sealed class OverheadScenario : IScenario
         await reviewers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var ratio = ratios.Order().ElementAt(ratios.Count / 2);
         // This process's CPU time is all engine, worker and fake activities: a figure the machine's other work disturbs far less.
-        report.Line($"median of the passes' CPU-time ratios: {cpuRatios.Order().ElementAt(cpuRatios.Count / 2):0.00}");
+        report.Line($"median of the passes' CPU-time ratios: {cpuRatios.Order().ElementAt(cpuRatios.Count / 2):0.00}; per item (last pass) bare " +
+            $"{costs.Bare.BytesPerItem / 1024:N0} KiB allocated, {costs.Bare.ExceptionsPerItem:0.0} exceptions; loop {costs.Loop.BytesPerItem / 1024:N0} KiB, {costs.Loop.ExceptionsPerItem:0.0}");
         report.Line($"per item: 6 activities, 2 external events; the loop adds its review-deadline timer (created, then cancelled) and its own bookkeeping");
         return new Outcome($"loop/bare-median-of-5[N={pairs}]={ratio:0.00}", ratio <= GoalRatio);
     }
@@ -92,6 +97,8 @@ internal sealed class OverheadScenario : IScenario
     {
         _phase = new Phase(count);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes();
+        var exceptions = Interlocked.Read(ref _exceptions);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
@@ -104,7 +111,8 @@ internal sealed class OverheadScenario : IScenario
         }
 
         await _phase.Done.Task.WaitAsync(TimeSpan.FromMinutes(30), ct);
-        return new Timing(clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+        return new Timing(clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu,
+            (GC.GetTotalAllocatedBytes() - allocated) / count, (Interlocked.Read(ref _exceptions) - exceptions) / (double)count);
     }
 
     private async Task AnswerAsync(DurableTaskClient client, CancellationToken ct)
@@ -161,7 +169,8 @@ internal sealed class OverheadScenario : IScenario
 
     private sealed record BareInput(string BatchId, string ItemId);
 
-    private readonly record struct Timing(TimeSpan Wall, TimeSpan Cpu);
+    /// <summary>A phase's wall-clock and CPU time, and per item the bytes allocated and the exceptions thrown (caught or not).</summary>
+    private readonly record struct Timing(TimeSpan Wall, TimeSpan Cpu, long BytesPerItem, double ExceptionsPerItem);
 
     /// <summary>Counts the items of one phase that reached their last activity, and lets the next one start.</summary>
     private sealed class Phase(int count)
