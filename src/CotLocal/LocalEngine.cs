@@ -7,6 +7,7 @@ using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
@@ -24,15 +25,8 @@ public static class LocalEngine
     {
         var services = builder.Services;
         var config = builder.Configuration;
-        services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var local = config.GetSection(LocalOptions.Section).Get<LocalOptions>() ?? new LocalOptions();
         var apiPort = config.GetValue("Local:ApiPort", 7071);
-
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.ListenLocalhost(apiPort);
-            kestrel.Listen(IPAddress.Loopback, local.SidecarPort, o => o.Protocols = HttpProtocols.Http2);
-        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenLocalhost(apiPort));
 
         services.AddSingleton<AzuriteLauncher>();
         services.AddSingleton<Smtp4devLauncher>();
@@ -40,6 +34,25 @@ public static class LocalEngine
         services.PostConfigure<ReviewLinkOptions>(o => o.PublicBaseUrl ??= $"http://localhost:{apiPort}");
         services.AddHostedService<StorageStartup>();
         services.AddCotPipeline(config);
+        // After StorageStartup: hosted services start in order, and the engine's worker needs Azurite and the task hub.
+        builder.AddLocalEngine(registry => registry.AddCotTasks());
+        services.AddHostedService<DemoSeeder>();
+        services.AddHostedService<HistoryPurgeService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The engine alone, with the orchestrations and activities <paramref name="tasks"/> registers: the Azure Storage backend over
+    /// <c>Storage:ConnectionString</c>, the sidecar on <c>Local:SidecarPort</c> (HTTP/2 only), and the worker and client talking to
+    /// it. The task hub must exist before the host starts (<see cref="AzureStorageOrchestrationService.CreateIfNotExistsAsync()"/>).
+    /// </summary>
+    public static WebApplicationBuilder AddLocalEngine(this WebApplicationBuilder builder, Action<DurableTaskRegistry> tasks)
+    {
+        var services = builder.Services;
+        services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var local = builder.Configuration.GetSection(LocalOptions.Section).Get<LocalOptions>() ?? new LocalOptions();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, local.SidecarPort, o => o.Protocols = HttpProtocols.Http2));
+
         services.AddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
@@ -66,19 +79,16 @@ public static class LocalEngine
         var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{local.SidecarPort}");
         services.AddDurableTaskWorker(worker =>
         {
-            worker.AddTasks(registry => registry.AddCotTasks());
+            worker.AddTasks(tasks);
             worker.UseGrpc(channel);
             worker.Configure(o => o.Concurrency.MaximumConcurrentActivityWorkItems = local.MaxConcurrentActivities);
         });
         services.AddDurableTaskClient(client => client.UseGrpc(channel));
-        services.AddHostedService<DemoSeeder>();
-        services.AddHostedService<HistoryPurgeService>();
         return builder;
     }
 
     public static WebApplication MapCotLocal(this WebApplication app)
     {
-        var sidecarPort = app.Services.GetRequiredService<IOptions<LocalOptions>>().Value.SidecarPort;
         app.Use(async (context, next) =>
         {
             try
@@ -90,8 +100,16 @@ public static class LocalEngine
                 await StorageUnavailable.WriteAsync(context);
             }
         });
-        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
+        app.MapLocalEngine();
         app.MapCotApi();
+        return app;
+    }
+
+    /// <summary>Serves the sidecar of <see cref="AddLocalEngine"/> on its port.</summary>
+    public static WebApplication MapLocalEngine(this WebApplication app)
+    {
+        var sidecarPort = app.Services.GetRequiredService<IOptions<LocalOptions>>().Value.SidecarPort;
+        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{sidecarPort}");
         return app;
     }
 

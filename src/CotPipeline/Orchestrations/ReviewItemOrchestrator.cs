@@ -92,7 +92,26 @@ public static class ReviewItemOrchestrator
         return null;
     }
 
+    /// <summary>
+    /// One review round. Its review-deadline timers are cancelled once, when the round ends, rather than after each wait: the engine
+    /// completes or continues an instance only when no timer is open, so a cancel has to run in the execution's last episode
+    /// anyway, while a cancel after the wait ran again in every later replay of the execution, each time with two exceptions the
+    /// SDK throws and catches.
+    /// </summary>
     private static async Task<ItemOutcome?> ReviewRoundAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
+    {
+        using var deadlines = new CancellationTokenSource();
+        try
+        {
+            return await RunRoundAsync(ctx, input, deadlines.Token);
+        }
+        finally
+        {
+            deadlines.Cancel();
+        }
+    }
+
+    private static async Task<ItemOutcome?> RunRoundAsync(TaskOrchestrationContext ctx, ReviewItemInput input, CancellationToken roundEnd)
     {
         var (batchId, itemId, loop, state) = input;
         var round = state.Round + 1;
@@ -136,7 +155,7 @@ public static class ReviewItemOrchestrator
             if (open.Count > 0)
             {
                 var until = open.Min(a => due[a].At);
-                if (await WaitForReviewsAsync(ctx, round, open, received, until))
+                if (await WaitForReviewsAsync(ctx, round, open, received, until, roundEnd))
                 {
                     await RemindOrReassignAsync(ctx, input, round, open.Where(a => !received.Contains(a) && due[a].At <= until).ToList(), due, closed);
                     continue;
@@ -237,12 +256,14 @@ public static class ReviewItemOrchestrator
         }
     }
 
-    /// <summary>Collects ReviewSubmitted events of this round until every open reviewer submitted; true when the deadline came first.</summary>
+    /// <summary>
+    /// Collects ReviewSubmitted events of this round until every open reviewer submitted; true when the deadline came first. The
+    /// deadline timer, when it loses, stays open until <paramref name="roundEnd"/> cancels it.
+    /// </summary>
     private static async Task<bool> WaitForReviewsAsync(
-        TaskOrchestrationContext ctx, int round, List<string> open, List<string> received, DateTime deadline)
+        TaskOrchestrationContext ctx, int round, List<string> open, List<string> received, DateTime deadline, CancellationToken roundEnd)
     {
-        using var timerCts = new CancellationTokenSource();
-        var timer = ctx.CreateTimer(deadline, timerCts.Token);
+        var timer = ctx.CreateTimer(deadline, roundEnd);
         while (open.Any(a => !received.Contains(a)))
         {
             using var eventCts = new CancellationTokenSource();
@@ -261,7 +282,6 @@ public static class ReviewItemOrchestrator
             }
         }
 
-        timerCts.Cancel();
         return false;
     }
 

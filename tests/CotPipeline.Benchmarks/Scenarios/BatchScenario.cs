@@ -12,6 +12,7 @@ using CotPipeline.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,7 +31,7 @@ internal sealed class BatchScenario : IScenario
     private const int FullBatch = 31_247;
     private const double GoalMinutes = 15;
     private const double GoalMiB = 1024;
-    private const int Reviewers = 50;
+    public const int Reviewers = 50;
     private const string BatchId = "bench-batch";
 
     public string Name => "batch";
@@ -48,16 +49,7 @@ internal sealed class BatchScenario : IScenario
     private static async Task<Outcome> MeasureAsync(AzuriteFixture azurite, int pairs, Report report, CancellationToken ct)
     {
         await using var mail = new SmtpSink();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Llm:Provider"] = "Offline",
-            ["ReviewLinks:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["ReviewLinks:PublicBaseUrl"] = "http://localhost:7071",
-            ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = mail.Port.ToString(),
-            ["Smtp:From"] = "CoT review <review@cot.bench>",
-        }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(azurite.ConnectionString, mail.Port)).Build();
 
         // As in the overhead scenario: the in-memory host's sidecar would log every gRPC request to the console.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
@@ -67,43 +59,18 @@ internal sealed class BatchScenario : IScenario
         }, ct);
         var store = host.Services.GetRequiredService<CotStore>();
         await store.EnsureCreatedAsync();
-        foreach (var i in Enumerable.Range(1, Reviewers))
-        {
-            await store.Reviewers.UpsertEntityAsync(new ReviewerRow
-            {
-                PartitionKey = ReviewerRow.Partition, RowKey = $"rev{i:D3}", Name = $"Reviewer {i}", Email = $"rev{i:D3}@example.org",
-                Departments = "*", Capacity = 10_000,
-            }, cancellationToken: ct);
-        }
+        await AddReviewersAsync(store, ct);
 
         report.Line($"{Reviewers} reviewers; e-mails go to an in-process SMTP sink (port {mail.Port}), not a mail server");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var outcomes = new ConcurrentDictionary<SubmissionKind, int>();
-        var reviewing = ReviewFromMailAsync(host, mail, outcomes, stop.Token);
+        var reviewing = ReviewFromMailAsync(host.Services, host.Client, mail, outcomes, stop.Token);
 
         var clock = Stopwatch.StartNew();
         await using var memory = MemoryWatch.Start(Environment.ProcessId);
-        await SubmitAsync(host, pairs, ct);
+        await SubmitAsync(host.Services, host.Client, BatchId, pairs, ct);
         report.Line($"intake of {pairs:N0} pairs took {clock.Elapsed.TotalSeconds:0.0} s");
-        var lastReport = TimeSpan.Zero;
-        while (true)
-        {
-            var counts = await ItemCounters.ReadAsync(store.Items, BatchId, ct);
-            var finished = counts[ItemState.Verified.Name()] + counts[ItemState.Excluded.Name()] + counts[ItemState.Failed.Name()];
-            if (finished == pairs)
-            {
-                break;
-            }
-
-            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(30))
-            {
-                lastReport = clock.Elapsed;
-                report.Line($"{finished:N0} of {pairs:N0} finished ({string.Join(", ", counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"))}); reviews {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}");
-            }
-
-            await Task.Delay(2000, ct);
-        }
-
+        await WaitFinishedAsync(store, BatchId, pairs, outcomes, report, ct);
         clock.Stop();
         await memory.StopAsync();
         await stop.CancelAsync();
@@ -117,16 +84,66 @@ internal sealed class BatchScenario : IScenario
             projected <= GoalMinutes && memory.PeakMiB <= GoalMiB);
     }
 
+    /// <summary>Polls the batch's item counters until all <paramref name="pairs"/> items are verified, excluded or failed.</summary>
+    public static async Task WaitFinishedAsync(
+        CotStore store, string batchId, int pairs, ConcurrentDictionary<SubmissionKind, int> outcomes, Report report, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        while (true)
+        {
+            var counts = await ItemCounters.ReadAsync(store.Items, batchId, ct);
+            var finished = counts[ItemState.Verified.Name()] + counts[ItemState.Excluded.Name()] + counts[ItemState.Failed.Name()];
+            if (finished == pairs)
+            {
+                return;
+            }
+
+            if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(30))
+            {
+                lastReport = clock.Elapsed;
+                report.Line($"{finished:N0} of {pairs:N0} finished ({string.Join(", ", counts.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value:N0}"))}); reviews {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}");
+            }
+
+            await Task.Delay(2000, ct);
+        }
+    }
+
+    /// <summary>The pipeline's settings for a scenario: Azurite, the offline LLM, e-mail to an <see cref="SmtpSink"/>.</summary>
+    public static Dictionary<string, string?> Settings(string storageConnectionString, int smtpPort) => new()
+    {
+        ["Storage:ConnectionString"] = storageConnectionString,
+        ["Llm:Provider"] = "Offline",
+        ["ReviewLinks:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ["ReviewLinks:PublicBaseUrl"] = "http://localhost:7071",
+        ["Smtp:Host"] = "127.0.0.1",
+        ["Smtp:Port"] = smtpPort.ToString(),
+        ["Smtp:From"] = "CoT review <review@cot.bench>",
+    };
+
+    /// <summary>The <see cref="Reviewers"/> registered reviewers, of every department and with room for any workload.</summary>
+    public static async Task AddReviewersAsync(CotStore store, CancellationToken ct)
+    {
+        foreach (var i in Enumerable.Range(1, Reviewers))
+        {
+            await store.Reviewers.UpsertEntityAsync(new ReviewerRow
+            {
+                PartitionKey = ReviewerRow.Partition, RowKey = $"rev{i:D3}", Name = $"Reviewer {i}", Email = $"rev{i:D3}@example.org",
+                Departments = "*", Capacity = 10_000,
+            }, cancellationToken: ct);
+        }
+    }
+
     /// <summary>The upload, as <c>POST /api/batches?batchId=…</c> would hand it to the handler.</summary>
-    private static async Task SubmitAsync(DurableTaskTestHost host, int pairs, CancellationToken ct)
+    public static async Task SubmitAsync(IServiceProvider services, DurableTaskClient client, string batchId, int pairs, CancellationToken ct)
     {
         var http = new DefaultHttpContext();
         var body = Encoding.UTF8.GetBytes(Pairs.Jsonl(pairs));
-        http.Request.QueryString = QueryString.Create("batchId", BatchId);
+        http.Request.QueryString = QueryString.Create("batchId", batchId);
         http.Request.ContentType = "application/x-ndjson";
         http.Request.ContentLength = body.Length;
         http.Request.Body = new MemoryStream(body);
-        var result = await host.Services.GetRequiredService<BatchApi>().SubmitAsync(http.Request, host.Client, ct);
+        var result = await services.GetRequiredService<BatchApi>().SubmitAsync(http.Request, client, ct);
         if (result is not IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted })
         {
             throw new InvalidOperationException($"The batch was not accepted: {result}.");
@@ -134,12 +151,12 @@ internal sealed class BatchScenario : IScenario
     }
 
     /// <summary>Each reviewer opens the link in their e-mail and submits: accept, or (round 1 of 30% of the items) needs-revision.</summary>
-    private static async Task ReviewFromMailAsync(
-        DurableTaskTestHost host, SmtpSink mail, ConcurrentDictionary<SubmissionKind, int> outcomes, CancellationToken ct)
+    public static async Task ReviewFromMailAsync(
+        IServiceProvider services, DurableTaskClient client, SmtpSink mail, ConcurrentDictionary<SubmissionKind, int> outcomes, CancellationToken ct)
     {
-        var store = host.Services.GetRequiredService<CotStore>();
-        var signer = host.Services.GetRequiredService<ReviewLinkSigner>();
-        var reviews = host.Services.GetRequiredService<ReviewApi>();
+        var store = services.GetRequiredService<CotStore>();
+        var signer = services.GetRequiredService<ReviewLinkSigner>();
+        var reviews = services.GetRequiredService<ReviewApi>();
         await Parallel.ForEachAsync(mail.Received.ReadAllAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (message, token) =>
         {
             var url = Smtp4devFixture.ReviewLinkIn(message);
@@ -148,7 +165,7 @@ internal sealed class BatchScenario : IScenario
             var assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, link.ReviewerId, link.Assignment.ToString(), token)
                 ?? throw new InvalidOperationException($"Assignment {link.Assignment} has no Assignments row.");
             var request = SimulatedReviewers.Review(link.Assignment.ToString(), SimulatedReviewers.Accepts(link.ItemId, link.Round));
-            var outcome = await reviews.SubmitAsync(link.Assignment, assignment, request, host.Client, token);
+            var outcome = await reviews.SubmitAsync(link.Assignment, assignment, request, client, token);
             outcomes.AddOrUpdate(outcome.Kind, 1, (_, n) => n + 1);
         });
     }
