@@ -27,7 +27,6 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         var path = CotStore.RoundAssignmentsPath(input.BatchId, input.ItemId, input.Round);
         var key = CallKey(input, item.Retries);
         List<string> chosen;
-        Dictionary<string, WorkloadRow> workloads = [];
         while (true)
         {
             var (record, etag) = await store.ReadJsonWithETagAsync<RoundAssignments>(path);
@@ -38,7 +37,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
                 break;
             }
 
-            (chosen, workloads) = await ChooseAsync(input, item, [.. record?.Asked() ?? []], now);
+            chosen = await ChooseAsync(input, item, [.. record?.Asked() ?? []], now);
             if (chosen.Count == 0 || await store.SaveJsonAsync(path, new RoundAssignments([.. record?.Calls ?? [], new AssignmentCall(key, chosen)]), etag))
             {
                 // Nobody chosen is not recorded: asking again later is a new choice.
@@ -51,7 +50,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         var assigned = new List<string>();
         foreach (var reviewerId in chosen)
         {
-            if (await OpenAsync(new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId), input, now, workloads.GetValueOrDefault(reviewerId)))
+            if (await OpenAsync(new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId), input, now))
             {
                 assigned.Add(reviewerId);
             }
@@ -71,7 +70,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         return assigned;
     }
 
-    private async Task<(List<string> Chosen, Dictionary<string, WorkloadRow> Workloads)> ChooseAsync(
+    private async Task<List<string>> ChooseAsync(
         AssignReviewersInput input, ItemRow item, HashSet<string> asked, DateTimeOffset now)
     {
         var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
@@ -91,9 +90,9 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             .OrderBy(r => r.At ?? DateTimeOffset.MinValue)
             .ThenBy(r => Spin(input.ItemId, input.Round, r.Id))
             .FirstOrDefault();
-        if (stale.Id is not null && await store.Workloads.RecountAsync(stale.Id, now) is { } recounted)
+        if (stale.Id is not null && await store.Workloads.RecountAsync(stale.Id, stale.At, now) is { } recounted)
         {
-            workloads[stale.Id] = recounted;
+            workloads[stale.Id] = new Workload(recounted, now);
         }
 
         var candidates = new List<(ReviewerRow Reviewer, int Rank, int Open, uint Spin)>();
@@ -121,14 +120,14 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             .Take(input.Count)
             .Select(c => c.Reviewer.RowKey)
             .ToList();
-        return (chosen, workloads);
+        return chosen;
     }
 
     /// <summary>
     /// Writes a chosen reviewer's open assignment and counts it. False when the reviewer cannot take it after all: an assignment
     /// of this round already exists and was closed, or is for another version (a run of the item that failed and was retried).
     /// </summary>
-    private async Task<bool> OpenAsync(AssignmentId id, AssignReviewersInput input, DateTimeOffset now, WorkloadRow? workload)
+    private async Task<bool> OpenAsync(AssignmentId id, AssignReviewersInput input, DateTimeOffset now)
     {
         var row = AssignmentRow.Open(id, input.Round, input.Version, AssignmentKind.Review, now, input.Deadline);
         if (!await store.AddIfMissingAsync(store.Assignments, row))
@@ -147,7 +146,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             }
         }
 
-        await store.Workloads.OpenAsync(id, workload);
+        await store.Workloads.OpenAsync(id);
         return true;
     }
 

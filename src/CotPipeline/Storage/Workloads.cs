@@ -3,148 +3,107 @@ using Azure.Data.Tables;
 
 namespace CotPipeline.Storage;
 
-/// <summary>Reviewers: PK "reviewers", RK "~workload:{reviewerId}". How many assignments a reviewer has open.</summary>
-public sealed class WorkloadRow : Row
-{
-    /// <summary>The reviewer's open markers, counted (see <see cref="Workloads"/>).</summary>
-    public int Open { get; set; }
-
-    /// <summary>When the markers were last checked against the Assignments partition; null for never.</summary>
-    public DateTimeOffset? CheckedAt { get; set; }
-}
+/// <summary>A reviewer's open work: how many assignments it has open, and when that was last checked against them.</summary>
+public sealed record Workload(int Open, DateTimeOffset? CheckedAt);
 
 /// <summary>
-/// Each reviewer's open work, kept beside the registry (Reviewers table, partition "reviewers") so routing reads it with the
-/// registry instead of scanning every reviewer's Assignments history. An open assignment has a marker row
-/// (<c>~open:{reviewerId}:{assignmentId}</c>), and the reviewer's <see cref="WorkloadRow"/> counts them: marker and count change
-/// together in one entity-group transaction, and a marker is inserted once and deleted once, so retried steps count once and the
-/// count always equals the markers. A marker follows its assignment's status with a write of its own; a host killed between the
-/// two can leave it wrong (the step is usually retried and heals it), and <see cref="RecountAsync"/> sets any such drift right from
-/// the Assignments partition, which routing does for a reviewer not checked for <see cref="RecheckAfter"/>.
+/// Each reviewer's open work, kept beside the registry (Reviewers table, partition "reviewers", in keys after every reviewer id)
+/// so routing reads it in one query instead of scanning every reviewer's Assignments history. An open assignment has a marker row
+/// <c>~open:{reviewerId}:{assignmentId}</c>, inserted when it opens and deleted when it stops being open; a reviewer's open work is
+/// the number of its markers. Inserting and deleting a marker are idempotent, so retried steps count once, and no two steps
+/// contend for a shared row. A marker follows its assignment's status with a write of its own, so a host killed between the two
+/// can leave it wrong (the step is usually retried and heals it); <see cref="RecountAsync"/> sets any such drift right from the
+/// Assignments partition, and routing runs it for a reviewer not checked for <see cref="RecheckAfter"/>
+/// (<c>~checked:{reviewerId}</c> holds when).
 /// </summary>
 public sealed class Workloads(TableClient reviewers, TableClient assignments)
 {
-    /// <summary>How long a reviewer's count goes without being checked against its assignments.</summary>
+    /// <summary>How long a reviewer's open work goes without being checked against its assignments.</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromHours(1);
 
     /// <summary>Registry rows are keyed by reviewer id, and ids never contain '~': the workload rows all sort after them.</summary>
     public const string RegistryEnd = "~";
 
-    private const string CountPrefix = "~workload:";
+    private const string CheckedPrefix = "~checked:";
     private const string MarkerPrefix = "~open:";
-    private const int MaxAttempts = 50;
-
-    public static string CountKey(string reviewerId) => CountPrefix + reviewerId;
+    private const string CheckedAtColumn = "CheckedAt";
 
     private static string MarkerKey(AssignmentId id) => $"{MarkerPrefix}{id.ReviewerId}:{id}";
 
-    /// <summary>The counts of every reviewer that ever had work, by reviewer id: one query.</summary>
-    public async Task<Dictionary<string, WorkloadRow>> ReadAllAsync(CancellationToken ct = default)
+    /// <summary>The open work of every reviewer that has any or was ever checked, by reviewer id: one query.</summary>
+    public async Task<Dictionary<string, Workload>> ReadAllAsync(CancellationToken ct = default)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {CountPrefix} and RowKey lt {CountPrefix[..^1] + ";"}");
-        var rows = new Dictionary<string, WorkloadRow>(StringComparer.Ordinal);
-        await foreach (var row in reviewers.QueryAsync<WorkloadRow>(filter, cancellationToken: ct))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {RegistryEnd}");
+        var open = new Dictionary<string, int>(StringComparer.Ordinal);
+        var checkedAt = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        await foreach (var row in reviewers.QueryAsync<TableEntity>(filter, select: ["RowKey", CheckedAtColumn], cancellationToken: ct))
         {
-            rows[row.RowKey[CountPrefix.Length..]] = row;
+            if (row.RowKey.StartsWith(MarkerPrefix, StringComparison.Ordinal))
+            {
+                var reviewerId = row.RowKey[MarkerPrefix.Length..row.RowKey.IndexOf(':', MarkerPrefix.Length)];
+                open[reviewerId] = open.GetValueOrDefault(reviewerId) + 1;
+            }
+            else if (row.RowKey.StartsWith(CheckedPrefix, StringComparison.Ordinal))
+            {
+                checkedAt[row.RowKey[CheckedPrefix.Length..]] = row.GetDateTimeOffset(CheckedAtColumn);
+            }
         }
 
-        return rows;
+        return open.Keys.Union(checkedAt.Keys)
+            .ToDictionary(id => id, id => new Workload(open.GetValueOrDefault(id), checkedAt.GetValueOrDefault(id)), StringComparer.Ordinal);
     }
 
-    /// <summary>How many assignments <paramref name="reviewerId"/> has open.</summary>
-    public async Task<int> OpenCountAsync(string reviewerId, CancellationToken ct = default) =>
-        (await ReadAsync(reviewerId, ct))?.Open ?? 0;
+    /// <summary>How many assignments <paramref name="reviewerId"/> has open (bounded by its capacity: a range of its markers).</summary>
+    public async Task<int> OpenCountAsync(string reviewerId, CancellationToken ct = default) => (await MarkersAsync(reviewerId, ct)).Count;
 
-    /// <summary>Counts an assignment as open; false when it already was. <paramref name="known"/>, a count just read, saves a read.</summary>
-    public Task<bool> OpenAsync(AssignmentId id, WorkloadRow? known = null, CancellationToken ct = default) => ChangeAsync(id, +1, known, ct);
+    /// <summary>Counts an assignment as open; false when it already was.</summary>
+    public Task<bool> OpenAsync(AssignmentId id, CancellationToken ct = default) =>
+        AddIfMissingAsync(new TableEntity(ReviewerRow.Partition, MarkerKey(id)), ct);
 
     /// <summary>Stops counting an assignment as open; false when it was not counted.</summary>
-    public Task<bool> CloseAsync(AssignmentId id, CancellationToken ct = default) => ChangeAsync(id, -1, null, ct);
-
-    private async Task<bool> ChangeAsync(AssignmentId id, int delta, WorkloadRow? known, CancellationToken ct)
-    {
-        var marker = new TableEntity(ReviewerRow.Partition, MarkerKey(id));
-        for (var attempt = 1; ; attempt++)
-        {
-            var count = known ?? await ReadAsync(id.ReviewerId, ct);
-            known = null;
-            var next = new WorkloadRow
-            {
-                PartitionKey = ReviewerRow.Partition,
-                RowKey = CountKey(id.ReviewerId),
-                Open = Math.Max(0, (count?.Open ?? 0) + delta),
-                CheckedAt = count?.CheckedAt,
-            };
-            TableTransactionAction[] actions =
-            [
-                delta > 0 ? new(TableTransactionActionType.Add, marker) : new(TableTransactionActionType.Delete, marker, ETag.All),
-                count is null ? new(TableTransactionActionType.Add, next) : new(TableTransactionActionType.UpdateReplace, next, count.ETag),
-            ];
-            try
-            {
-                await reviewers.SubmitTransactionAsync(actions, ct);
-                return true;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
-            {
-                // Either the marker already is as wanted (then this change was made before: nothing to do), or the count changed
-                // under us (another assignment of the same reviewer): read again and retry.
-                if (await MarkerExistsAsync(marker, ct) == (delta > 0))
-                {
-                    return false;
-                }
-
-                if (attempt >= MaxAttempts)
-                {
-                    throw new InvalidOperationException($"The open work of reviewer {id.ReviewerId} kept changing under {MaxAttempts} attempts to count {id}.", e);
-                }
-
-                await Task.Delay(Random.Shared.Next(5, 20 + (attempt * 10)), ct);
-            }
-        }
-    }
+    public async Task<bool> CloseAsync(AssignmentId id, CancellationToken ct = default) =>
+        (await reviewers.DeleteEntityAsync(ReviewerRow.Partition, MarkerKey(id), ETag.All, ct)).Status != 404;
 
     /// <summary>
     /// Sets a reviewer's markers right from the Assignments partition (a scan of its whole history, so it runs rarely): a marker for
-    /// every open assignment and none for the others, counted as every change is. Only one caller recounts a reviewer at a time (it
-    /// claims the check by stamping <see cref="WorkloadRow.CheckedAt"/> first); the others go on with the count as it is.
-    /// Returns the count afterwards, or null when another caller has the check.
+    /// every open assignment and none for the others. One caller checks a reviewer at a time: it claims the check by stamping
+    /// <c>~checked:{reviewerId}</c> first, conditional on the stamp <paramref name="lastChecked"/> it read; the others go on with the
+    /// count as it is. Returns the reviewer's open work afterwards, or null when another caller claimed the check.
     /// </summary>
-    public async Task<WorkloadRow?> RecountAsync(string reviewerId, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<int?> RecountAsync(string reviewerId, DateTimeOffset? lastChecked, DateTimeOffset now, CancellationToken ct = default)
     {
-        var count = await ReadAsync(reviewerId, ct);
-        var claim = new WorkloadRow { PartitionKey = ReviewerRow.Partition, RowKey = CountKey(reviewerId), Open = count?.Open ?? 0, CheckedAt = now };
-        try
+        var stamp = new TableEntity(ReviewerRow.Partition, CheckedPrefix + reviewerId) { [CheckedAtColumn] = now };
+        if (lastChecked is null)
         {
-            if (count is null)
+            if (!await AddIfMissingAsync(stamp, ct))
             {
-                await reviewers.AddEntityAsync(claim, ct);
-            }
-            else
-            {
-                await reviewers.UpdateEntityAsync(claim, count.ETag, TableUpdateMode.Replace, ct);
+                return null;
             }
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        else
         {
-            return null;
+            var found = await reviewers.GetEntityIfExistsAsync<TableEntity>(stamp.PartitionKey, stamp.RowKey, cancellationToken: ct);
+            if ((found.HasValue ? found.Value : null) is not { } current || current.GetDateTimeOffset(CheckedAtColumn) != lastChecked)
+            {
+                return null;
+            }
+
+            try
+            {
+                await reviewers.UpdateEntityAsync(stamp, current.ETag, TableUpdateMode.Replace, ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                return null;
+            }
         }
 
-        // Markers first: an assignment opened between the two reads has its row but no marker yet, and gets one here (its own
+        // Markers first: an assignment opened between the two reads has its row but not yet its marker, and gets it here (its own
         // step's insert then finds it and counts nothing).
-        var markers = new HashSet<string>(StringComparer.Ordinal);
-        var prefix = $"{MarkerPrefix}{reviewerId}:";
-        var markerFilter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + ";"}");
-        await foreach (var row in reviewers.QueryAsync<TableEntity>(markerFilter, select: ["RowKey"], cancellationToken: ct))
-        {
-            markers.Add(row.RowKey[prefix.Length..]);
-        }
-
+        var markers = await MarkersAsync(reviewerId, ct);
         var open = new HashSet<string>(StringComparer.Ordinal);
-        var openFilter = TableClient.CreateQueryFilter($"PartitionKey eq {reviewerId} and Status eq {AssignmentStatus.Open}");
-        await foreach (var row in assignments.QueryAsync<TableEntity>(openFilter, select: ["RowKey"], cancellationToken: ct))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {reviewerId} and Status eq {AssignmentStatus.Open}");
+        await foreach (var row in assignments.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct))
         {
             open.Add(row.RowKey);
         }
@@ -153,7 +112,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
         {
             if (AssignmentId.TryParse(assignment, out var id))
             {
-                await OpenAsync(id, ct: ct);
+                await OpenAsync(id, ct);
             }
         }
 
@@ -165,15 +124,33 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
             }
         }
 
-        return await ReadAsync(reviewerId, ct);
+        return open.Count;
     }
 
-    private async Task<WorkloadRow?> ReadAsync(string reviewerId, CancellationToken ct)
+    /// <summary>The assignment ids of a reviewer's markers.</summary>
+    private async Task<HashSet<string>> MarkersAsync(string reviewerId, CancellationToken ct)
     {
-        var row = await reviewers.GetEntityIfExistsAsync<WorkloadRow>(ReviewerRow.Partition, CountKey(reviewerId), cancellationToken: ct);
-        return row.HasValue ? row.Value : null;
+        var prefix = $"{MarkerPrefix}{reviewerId}:";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + ";"}");
+        var markers = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in reviewers.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct))
+        {
+            markers.Add(row.RowKey[prefix.Length..]);
+        }
+
+        return markers;
     }
 
-    private async Task<bool> MarkerExistsAsync(TableEntity marker, CancellationToken ct) =>
-        (await reviewers.GetEntityIfExistsAsync<TableEntity>(marker.PartitionKey, marker.RowKey, select: ["RowKey"], cancellationToken: ct)).HasValue;
+    private async Task<bool> AddIfMissingAsync(TableEntity row, CancellationToken ct)
+    {
+        try
+        {
+            await reviewers.AddEntityAsync(row, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
 }

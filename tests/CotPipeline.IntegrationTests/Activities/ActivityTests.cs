@@ -192,11 +192,15 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.False(await s.Store.Workloads.OpenAsync(gone));
         Assert.Equal(1, await s.Store.Workloads.OpenCountAsync("r1"));
 
-        var recounted = await s.Store.Workloads.RecountAsync("r1", now);
+        var recounted = await s.Store.Workloads.RecountAsync("r1", null, now);
 
-        Assert.Equal(2, recounted!.Open);
+        Assert.Equal(2, recounted);
         Assert.Equal(2, await s.Store.Workloads.OpenCountAsync("r1"));
-        Assert.Equal(2, (await s.Store.Workloads.RecountAsync("r1", now.AddSeconds(1)))!.Open);
+        var read = (await s.Store.Workloads.ReadAllAsync())["r1"];
+        Assert.Equal(2, read.Open);
+        // Only one caller checks at a time: a caller that read an older stamp does not check again.
+        Assert.Null(await s.Store.Workloads.RecountAsync("r1", null, now.AddHours(2)));
+        Assert.Equal(2, await s.Store.Workloads.RecountAsync("r1", read.CheckedAt, now.AddHours(2)));
     }
 
     private static Task<AssignmentRow?> AssignmentAsync(StoreScenario s, AssignmentId id) =>
