@@ -34,6 +34,7 @@ public sealed class BatchPurger(CotStore store)
         var (items, counters) = await DeleteItemsPartitionAsync(batchId, ct);
         var assignments = await DeleteAssignmentsAsync(batchId, ct);
         await store.Batches.DeleteEntityAsync(BatchRow.Partition, batchId, ETag.All, ct);
+        store.ForgetSettings(batchId);
         return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments);
     }
 

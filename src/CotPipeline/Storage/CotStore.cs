@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
@@ -16,6 +17,10 @@ public sealed class CotStore
 {
     private readonly BlobContainerClient _container;
     private readonly Lazy<Task> _ready;
+    private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt)> _settings = new(StringComparer.Ordinal);
+
+    /// <summary>How long a read of a batch's settings is used again (see <see cref="ReadSettingsAsync"/>).</summary>
+    public static readonly TimeSpan SettingsLifetime = TimeSpan.FromMinutes(5);
 
     public CotStore(BlobContainerClient container, TableServiceClient tables, string tablePrefix)
     {
@@ -174,9 +179,27 @@ public sealed class CotStore
         }
     }
 
-    public async Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default) =>
-        await ReadJsonAsync<BatchSettings>(SettingsPath(batchId), ct)
-        ?? throw new InvalidOperationException($"Batch {batchId} has no settings snapshot at {SettingsPath(batchId)}.");
+    /// <summary>
+    /// A batch's settings snapshot. Nearly every step of every item reads it, and it does not change while the batch runs, so a
+    /// copy is kept for <see cref="SettingsLifetime"/>; whatever rewrites it (intake, an operator's retry, a purge before the id is
+    /// used again) calls <see cref="ForgetSettings"/>, and another process's copy is at most that old.
+    /// </summary>
+    public async Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default)
+    {
+        if (_settings.TryGetValue(batchId, out var kept) && Environment.TickCount64 - kept.ReadAt < (long)SettingsLifetime.TotalMilliseconds)
+        {
+            return kept.Settings;
+        }
+
+        var readAt = Environment.TickCount64;
+        var settings = await ReadJsonAsync<BatchSettings>(SettingsPath(batchId), ct)
+            ?? throw new InvalidOperationException($"Batch {batchId} has no settings snapshot at {SettingsPath(batchId)}.");
+        _settings[batchId] = (settings, readAt);
+        return settings;
+    }
+
+    /// <summary>Drops the kept copy of a batch's settings, so the next read gets the stored snapshot.</summary>
+    public void ForgetSettings(string batchId) => _settings.TryRemove(batchId, out _);
 
     public async Task<QaItem> ReadItemAsync(string batchId, string itemId, CancellationToken ct = default) =>
         await ReadJsonAsync<QaItem>(ItemPath(batchId, itemId), ct)
