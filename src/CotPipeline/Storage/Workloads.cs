@@ -56,6 +56,19 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
     /// <summary>How many assignments <paramref name="reviewerId"/> has open (bounded by its capacity: a range of its markers).</summary>
     public async Task<int> OpenCountAsync(string reviewerId, CancellationToken ct = default) => (await MarkersAsync(reviewerId, ct)).Count;
 
+    /// <summary>
+    /// The same, checked against the reviewer's assignments first when it was not for <see cref="RecheckAfter"/> (or never, as for
+    /// assignments written before open work was counted this way): for the operator's view of one reviewer.
+    /// </summary>
+    public async Task<int> CheckedOpenCountAsync(string reviewerId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var stamp = await reviewers.GetEntityIfExistsAsync<TableEntity>(ReviewerRow.Partition, CheckedPrefix + reviewerId, cancellationToken: ct);
+        var lastChecked = stamp.HasValue ? stamp.Value?.GetDateTimeOffset(CheckedAtColumn) : null;
+        return lastChecked is null || now - lastChecked > RecheckAfter
+            ? await RecountAsync(reviewerId, lastChecked, now, ct) ?? await OpenCountAsync(reviewerId, ct)
+            : await OpenCountAsync(reviewerId, ct);
+    }
+
     /// <summary>Counts an assignment as open; false when it already was.</summary>
     public Task<bool> OpenAsync(AssignmentId id, CancellationToken ct = default) =>
         AddIfMissingAsync(new TableEntity(ReviewerRow.Partition, MarkerKey(id)), ct);
