@@ -82,7 +82,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         }
 
         // At most one reviewer per call is checked against its assignments (the one longest unchecked), so counts that drifted
-        // (a host killed between an assignment's write and its count's) are set right within the hour without slowing routing.
+        // (a host killed between an assignment's write and its marker's) are set right within the hour without slowing routing.
         var stale = registry
             .Where(r => r.Active)
             .Select(r => (Id: r.RowKey, At: workloads.GetValueOrDefault(r.RowKey)?.CheckedAt))
