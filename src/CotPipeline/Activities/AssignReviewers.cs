@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using CotPipeline.Domain;
 using CotPipeline.Models;
 using CotPipeline.Storage;
@@ -9,7 +8,8 @@ namespace CotPipeline.Activities;
 /// Picks reviewers for a round: active reviewers ranked by the batch's <see cref="ReviewerRouting"/> (the item's
 /// department, then its fallback departments in order, then others if allowed), least open work first within a rank, a
 /// rotation by item among equals; never anyone excluded (the version's author, reviewers already asked in this round),
-/// never above capacity. Writes one Assignments row each (deterministic id, so a retry writes the same).
+/// never above capacity. The choice is recorded first (<see cref="RoundAssignments"/>), so a retry hands back the same
+/// reviewers; then each gets one Assignments row (deterministic id) and is counted in its <see cref="Workloads"/> once.
 /// </summary>
 public sealed class AssignReviewers(CotStore store, TimeProvider clock)
 {
@@ -23,59 +23,37 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             return [];
         }
 
-        var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
-        var candidates = new List<(ReviewerRow Reviewer, int Rank, int Open, uint Spin)>();
-        await foreach (var reviewer in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition))
+        var now = clock.GetUtcNow();
+        var path = CotStore.RoundAssignmentsPath(input.BatchId, input.ItemId, input.Round);
+        var key = CallKey(input, item.Retries);
+        List<string> chosen;
+        while (true)
         {
-            if (!reviewer.Active || input.Exclude.Contains(reviewer.RowKey))
+            var (record, etag) = await store.ReadJsonWithETagAsync<RoundAssignments>(path);
+            if (record?.Calls.FirstOrDefault(c => c.Key == key) is { } earlier)
             {
-                continue;
+                // A retry of this step (the first run's result never reached the orchestrator, e.g. the host was killed).
+                chosen = [.. earlier.ReviewerIds];
+                break;
             }
 
-            var assignmentId = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewer.RowKey).ToString();
-            var existing = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewer.RowKey, assignmentId);
-            if (existing is not null)
+            chosen = await ChooseAsync(input, item, [.. record?.Asked() ?? []], now);
+            if (chosen.Count == 0 || await store.SaveJsonAsync(path, new RoundAssignments([.. record?.Calls ?? [], new AssignmentCall(key, chosen)]), etag))
             {
-                // A retry of this step (the first run's result never reached the orchestrator, e.g. the host was
-                // killed): the same reviewers again, even if one of them already submitted — the event is waiting.
-                // A reviewer whose assignment in this round was closed is never asked twice.
-                if (!AssignmentStatus.IsClosed(existing.Status) && existing.Version == input.Version)
-                {
-                    candidates.Add((reviewer, 0, -1, 0));
-                }
-
-                continue;
+                // Nobody chosen is not recorded: asking again later is a new choice.
+                break;
             }
 
-            if (routing.Rank(reviewer.Departments, item.Department) is not { } rank)
-            {
-                continue;
-            }
-
-            var open = await store.CountOpenAssignmentsAsync(reviewer.RowKey);
-            if (open >= reviewer.Capacity)
-            {
-                continue;
-            }
-
-            candidates.Add((reviewer, rank, open, Spin(input.ItemId, input.Round, reviewer.RowKey)));
+            // Another copy of this step, or another call of this round, recorded first: read again.
         }
 
-        var chosen = candidates
-            .OrderBy(c => c.Open < 0 ? 0 : 1)
-            .ThenBy(c => c.Rank)
-            .ThenBy(c => c.Open)
-            .ThenBy(c => c.Spin)
-            .ThenBy(c => c.Reviewer.RowKey, StringComparer.Ordinal)
-            .Take(input.Count)
-            .Select(c => c.Reviewer.RowKey)
-            .ToList();
-
-        var now = clock.GetUtcNow();
-        foreach (var reviewerId in chosen.Where(id => candidates.Single(c => c.Reviewer.RowKey == id).Open >= 0))
+        var assigned = new List<string>();
+        foreach (var reviewerId in chosen)
         {
-            await store.Assignments.UpsertEntityAsync(AssignmentRow.Open(new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId),
-                input.Round, input.Version, AssignmentKind.Review, now, input.Deadline), TableUpdateMode.Replace);
+            if (await OpenAsync(new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId), input, now))
+            {
+                assigned.Add(reviewerId);
+            }
         }
 
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
@@ -86,11 +64,95 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             }
 
             row.Round = input.Round;
-            row.State = (chosen.Count > 0 || input.RoundHasReviewers ? ItemState.InReview : ItemState.AwaitingReviewer).Name();
+            row.State = (assigned.Count > 0 || input.RoundHasReviewers ? ItemState.InReview : ItemState.AwaitingReviewer).Name();
             return true;
         }, now);
+        return assigned;
+    }
+
+    private async Task<List<string>> ChooseAsync(
+        AssignReviewersInput input, ItemRow item, HashSet<string> asked, DateTimeOffset now)
+    {
+        var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
+        var workloads = await store.Workloads.ReadAllAsync();
+        var registry = new List<ReviewerRow>();
+        await foreach (var reviewer in store.ReviewersAsync())
+        {
+            registry.Add(reviewer);
+        }
+
+        // At most one reviewer per call is checked against its assignments (the one longest unchecked), so counts that drifted
+        // (a host killed between an assignment's write and its marker's) are set right within the hour without slowing routing.
+        var stale = registry
+            .Where(r => r.Active)
+            .Select(r => (Id: r.RowKey, At: workloads.GetValueOrDefault(r.RowKey)?.CheckedAt))
+            .Where(r => r.At is null || now - r.At > Workloads.RecheckAfter)
+            .OrderBy(r => r.At ?? DateTimeOffset.MinValue)
+            .ThenBy(r => Spin(input.ItemId, input.Round, r.Id))
+            .FirstOrDefault();
+        if (stale.Id is not null && await store.Workloads.RecountAsync(stale.Id, stale.At, now) is { } recounted)
+        {
+            workloads[stale.Id] = new Workload(recounted, now);
+        }
+
+        var candidates = new List<(ReviewerRow Reviewer, int Rank, int Open, uint Spin)>();
+        foreach (var reviewer in registry)
+        {
+            // Never the author, never twice in a round.
+            if (!reviewer.Active || input.Exclude.Contains(reviewer.RowKey) || asked.Contains(reviewer.RowKey)
+                || routing.Rank(reviewer.Departments, item.Department) is not { } rank)
+            {
+                continue;
+            }
+
+            var open = workloads.GetValueOrDefault(reviewer.RowKey)?.Open ?? 0;
+            if (open < reviewer.Capacity)
+            {
+                candidates.Add((reviewer, rank, open, Spin(input.ItemId, input.Round, reviewer.RowKey)));
+            }
+        }
+
+        var chosen = candidates
+            .OrderBy(c => c.Rank)
+            .ThenBy(c => c.Open)
+            .ThenBy(c => c.Spin)
+            .ThenBy(c => c.Reviewer.RowKey, StringComparer.Ordinal)
+            .Take(input.Count)
+            .Select(c => c.Reviewer.RowKey)
+            .ToList();
         return chosen;
     }
+
+    /// <summary>
+    /// Writes a chosen reviewer's open assignment and counts it. False when the reviewer cannot take it after all: an assignment
+    /// of this round already exists and was closed, or is for another version (a run of the item that failed and was retried).
+    /// </summary>
+    private async Task<bool> OpenAsync(AssignmentId id, AssignReviewersInput input, DateTimeOffset now)
+    {
+        var row = AssignmentRow.Open(id, input.Round, input.Version, AssignmentKind.Review, now, input.Deadline);
+        if (!await store.AddIfMissingAsync(store.Assignments, row))
+        {
+            // Written by an earlier run of this step: the same reviewer again, even if it already submitted (the event is
+            // waiting), and counted once whatever the run that wrote it managed to do.
+            var existing = await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString());
+            if (existing is null || AssignmentStatus.IsClosed(existing.Status) || existing.Version != input.Version)
+            {
+                return false;
+            }
+
+            if (existing.Status != AssignmentStatus.Open)
+            {
+                return true;
+            }
+        }
+
+        await store.Workloads.OpenAsync(id);
+        return true;
+    }
+
+    /// <summary>What one call of this step was asked: a retry asks exactly the same, another call of the round does not.</summary>
+    private static string CallKey(AssignReviewersInput input, int retries) =>
+        $"r{retries}.v{input.Version}.n{input.Count}.x{string.Join('+', input.Exclude.Order(StringComparer.Ordinal))}";
 
     /// <summary>A stable pseudo-random order per item and round, so equally loaded reviewers take turns.</summary>
     private static uint Spin(string itemId, int round, string reviewerId) => StableHash.Of($"{itemId}\u0001{round}\u0001{reviewerId}");

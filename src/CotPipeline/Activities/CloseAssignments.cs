@@ -15,13 +15,15 @@ public sealed class CloseAssignments(CotStore store)
     {
         foreach (var reviewerId in input.ReviewerIds)
         {
-            var id = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId).ToString();
-            var row = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id);
+            var id = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId);
+            var row = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id.ToString());
             if (row is null || row.Status != AssignmentStatus.Open)
             {
                 continue;
             }
 
+            // Uncounted first: a retry after a crash between the two finds the assignment still open and finishes it.
+            await store.Workloads.CloseAsync(id);
             row.Status = AssignmentStatus.Reassigned;
             try
             {

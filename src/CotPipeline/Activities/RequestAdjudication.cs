@@ -19,7 +19,7 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
         var item = await store.GetRowAsync<ItemRow>(store.Items, input.BatchId, input.ItemId)
             ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no Items row.");
         var adjudicators = new List<ReviewerRow>();
-        await foreach (var reviewer in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition))
+        await foreach (var reviewer in store.ReviewersAsync())
         {
             if (reviewer.Active && reviewer.IsAdjudicator)
             {
@@ -34,9 +34,14 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
         var now = clock.GetUtcNow();
         if (chosen is not null)
         {
-            // Added once: asking again (a reminder, a retried step) must not reopen a decided adjudication.
-            await store.AddIfMissingAsync(store.Assignments, AssignmentRow.Open(new AssignmentId(input.BatchId, input.ItemId, AdjudicationRound, chosen.RowKey),
-                input.Round, input.Version, AssignmentKind.Adjudication, now, input.Deadline));
+            // Added once: asking again (a reminder, a retried step) must not reopen a decided adjudication. Counted once as the
+            // adjudicator's open work, also by a retry after a crash between the two writes.
+            var id = new AssignmentId(input.BatchId, input.ItemId, AdjudicationRound, chosen.RowKey);
+            if (await store.AddIfMissingAsync(store.Assignments, AssignmentRow.Open(id, input.Round, input.Version, AssignmentKind.Adjudication, now, input.Deadline))
+                || (await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString()))?.Status == AssignmentStatus.Open)
+            {
+                await store.Workloads.OpenAsync(id);
+            }
         }
 
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>

@@ -71,6 +71,7 @@ public sealed class BatchApi(
             new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson; charset=utf-8" } }, ct);
         var settings = BatchSettings.From(rubric.Value, pipeline.Value, model.Model);
         await store.Blob(CotStore.SettingsPath(batchId)).UploadAsync(BinaryData.FromString(Json.Serialize(settings)), overwrite: true, ct);
+        store.ForgetSettings(batchId);
         await StoreItemsAsync(batchId, parsed.Items, ct);
 
         var now = clock.GetUtcNow();

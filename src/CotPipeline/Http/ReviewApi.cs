@@ -146,7 +146,13 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             var first = await store.GetRowAsync<ReviewRow>(store.Reviews, row.PartitionKey, row.RowKey, ct);
             if (first is { Counted: true })
             {
-                // The first submission may have been stored without its event reaching the item: raising it again is harmless.
+                // The first submission may have been stored without its assignment marked or its event reaching the item:
+                // finishing both again is harmless.
+                if (assignment.Status == AssignmentStatus.Open)
+                {
+                    await MarkSubmittedAsync(id, assignment, ct);
+                }
+
                 await RaiseAsync(client, id, ct);
             }
 
@@ -160,10 +166,20 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             return new ReviewSubmission(SubmissionKind.Late, []);
         }
 
-        assignment.Status = AssignmentStatus.Submitted;
-        await store.Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
+        await MarkSubmittedAsync(id, assignment, ct);
         await RaiseAsync(client, id, ct);
         return new ReviewSubmission(SubmissionKind.Counted, []);
+    }
+
+    /// <summary>
+    /// The assignment is done: no longer counted as the reviewer's open work, then marked submitted (in this order, so a crash
+    /// between the two leaves the assignment open and the next try, or a recount, finishes it).
+    /// </summary>
+    private async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, CancellationToken ct)
+    {
+        await store.Workloads.CloseAsync(id, ct);
+        assignment.Status = AssignmentStatus.Submitted;
+        await store.Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
     }
 
     private static Task RaiseAsync(DurableTaskClient client, AssignmentId id, CancellationToken ct) =>
@@ -300,11 +316,10 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
 
         await client.RaiseEventAsync(Ids.ItemInstance(body.BatchId!, body.ItemId!), EventNames.AdjudicationSubmitted,
             new AdjudicationSubmitted(body.AdjudicatorId!, body.Decision.Value), ct);
-        var assignmentId = new AssignmentId(body.BatchId!, body.ItemId!, RequestAdjudication.AdjudicationRound, body.AdjudicatorId!).ToString();
-        if (await store.GetRowAsync<AssignmentRow>(store.Assignments, body.AdjudicatorId!, assignmentId, ct) is { } assignment)
+        var assignmentId = new AssignmentId(body.BatchId!, body.ItemId!, RequestAdjudication.AdjudicationRound, body.AdjudicatorId!);
+        if (await store.GetRowAsync<AssignmentRow>(store.Assignments, body.AdjudicatorId!, assignmentId.ToString(), ct) is { } assignment)
         {
-            assignment.Status = AssignmentStatus.Submitted;
-            await store.Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
+            await MarkSubmittedAsync(assignmentId, assignment, ct);
         }
 
         return new(AdjudicationOutcomeKind.Decided, "");

@@ -40,7 +40,7 @@ public sealed record ReviewerPatch(
 }
 
 /// <summary>The reviewer registry and reviewers' assignments.</summary>
-public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
+public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api, TimeProvider clock)
 {
     public const int MaxReviewersPerRequest = 1_000;
 
@@ -260,7 +260,7 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
     private async Task<IResult> DetailAsync(ReviewerRow row, CancellationToken ct)
     {
         var r = ReviewerDto.From(row);
-        var openAssignments = await store.CountOpenAssignmentsAsync(row.RowKey, ct);
+        var openAssignments = await store.Workloads.CheckedOpenCountAsync(row.RowKey, clock.GetUtcNow(), ct);
         return Results.Json(new { r.Id, r.Name, r.Email, r.Departments, r.Capacity, r.Adjudicator, r.Active, openAssignments }, Json.Options);
     }
 
@@ -271,7 +271,7 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api)
     {
         await store.EnsureCreatedAsync();
         var reviewers = new List<ReviewerDto>();
-        await foreach (var r in CotStore.PartitionAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, ct))
+        await foreach (var r in store.ReviewersAsync(ct))
         {
             reviewers.Add(ReviewerDto.From(r));
         }

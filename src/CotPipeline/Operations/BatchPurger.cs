@@ -34,6 +34,7 @@ public sealed class BatchPurger(CotStore store)
         var (items, counters) = await DeleteItemsPartitionAsync(batchId, ct);
         var assignments = await DeleteAssignmentsAsync(batchId, ct);
         await store.Batches.DeleteEntityAsync(BatchRow.Partition, batchId, ETag.All, ct);
+        store.ForgetSettings(batchId);
         return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments);
     }
 
@@ -116,9 +117,15 @@ public sealed class BatchPurger(CotStore store)
     private async Task<int> DeleteAssignmentsAsync(string batchId, CancellationToken ct)
     {
         var deleted = 0;
-        var rows = store.Assignments.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"BatchId eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct);
+        var rows = store.Assignments.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"BatchId eq {batchId}"), select: ["PartitionKey", "RowKey", "Status"], cancellationToken: ct);
         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (row, token) =>
         {
+            // An open one (left by a step that ran on past its item's cancel) stops counting as its reviewer's work first.
+            if (row.GetString(nameof(AssignmentRow.Status)) == AssignmentStatus.Open && AssignmentId.TryParse(row.RowKey, out var id))
+            {
+                await store.Workloads.CloseAsync(id, token);
+            }
+
             var response = await store.Assignments.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, token);
             if (response.Status != 404)
             {

@@ -59,6 +59,12 @@ public sealed class ItemCanceller(CotStore store, TimeProvider clock)
         var closed = 0;
         await foreach (var assignment in store.Assignments.QueryAsync<AssignmentRow>(filter, cancellationToken: ct))
         {
+            // Uncounted first: a run again after a crash between the two finds the assignment still open and finishes it.
+            if (AssignmentId.TryParse(assignment.RowKey, out var id))
+            {
+                await store.Workloads.CloseAsync(id, ct);
+            }
+
             assignment.Status = AssignmentStatus.Closed;
             try
             {

@@ -48,6 +48,8 @@ public sealed class ItemRetrier(CotStore store, ItemCanceller canceller, TimePro
             return new(RetryOutcomeKind.StillRunning, row.State);
         }
 
+        // The operator may have put right what made the item fail, settings included: the retried run reads them afresh.
+        store.ForgetSettings(batchId);
         var settings = await store.ReadSettingsAsync(batchId, ct);
         var lastRound = row.Round > 0 ? await store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, itemId, row.Round), ct) : null;
         var retry = row.Retries + 1;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
@@ -16,6 +17,10 @@ public sealed class CotStore
 {
     private readonly BlobContainerClient _container;
     private readonly Lazy<Task> _ready;
+    private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt)> _settings = new(StringComparer.Ordinal);
+
+    /// <summary>How long a read of a batch's settings is used again (see <see cref="ReadSettingsAsync"/>).</summary>
+    public static readonly TimeSpan SettingsLifetime = TimeSpan.FromMinutes(5);
 
     public CotStore(BlobContainerClient container, TableServiceClient tables, string tablePrefix)
     {
@@ -25,6 +30,7 @@ public sealed class CotStore
         Reviews = tables.GetTableClient(tablePrefix + "Reviews");
         Reviewers = tables.GetTableClient(tablePrefix + "Reviewers");
         Assignments = tables.GetTableClient(tablePrefix + "Assignments");
+        Workloads = new Workloads(Reviewers, Assignments);
         _ready = new Lazy<Task>(CreateAsync);
     }
 
@@ -33,6 +39,9 @@ public sealed class CotStore
     public TableClient Reviews { get; }
     public TableClient Reviewers { get; }
     public TableClient Assignments { get; }
+
+    /// <summary>Each reviewer's open work, beside the registry.</summary>
+    public Workloads Workloads { get; }
 
     /// <summary>Creates the container and tables once per process.</summary>
     public Task EnsureCreatedAsync() => _ready.Value;
@@ -54,6 +63,8 @@ public sealed class CotStore
         $"items/{batchId}/{itemId}/candidates/v{version}-a{attempt}-c{candidate}.json";
     public static string ReviewPath(string batchId, string itemId, int round, string reviewerId) =>
         $"items/{batchId}/{itemId}/reviews/{round}-{reviewerId}.json";
+    /// <summary>Who was asked in a round, call by call (<see cref="RoundAssignments"/>).</summary>
+    public static string RoundAssignmentsPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/assigned/{round}.json";
     public static string DecisionPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/decisions/{round}.json";
     public static string AdjudicationPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/adjudication.json";
     public static string FinalPath(string batchId, string itemId) => $"items/{batchId}/{itemId}/final.json";
@@ -113,7 +124,13 @@ public sealed class CotStore
     }
 
     /// <summary>Writes a blob only if none exists at <paramref name="path"/>; false when one already did (a retried step).</summary>
-    public async Task<bool> CreateJsonAsync<T>(string path, T value, CancellationToken ct = default)
+    public Task<bool> CreateJsonAsync<T>(string path, T value, CancellationToken ct = default) => SaveJsonAsync(path, value, null, ct);
+
+    /// <summary>
+    /// Writes a blob if it is still as read: <paramref name="etag"/> from <see cref="ReadJsonWithETagAsync"/>, or null for a blob
+    /// that did not exist. False when another writer got there first.
+    /// </summary>
+    public async Task<bool> SaveJsonAsync<T>(string path, T value, ETag? etag, CancellationToken ct = default)
     {
         try
         {
@@ -121,7 +138,7 @@ public sealed class CotStore
                 BinaryData.FromString(Json.Serialize(value)),
                 new BlobUploadOptions
                 {
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    Conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All },
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
                 },
                 ct);
@@ -130,6 +147,21 @@ public sealed class CotStore
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             return false;
+        }
+    }
+
+    /// <summary>A blob and its ETag, for a conditional <see cref="SaveJsonAsync"/>; (null, null) when there is none.</summary>
+    public async Task<(T? Value, ETag? ETag)> ReadJsonWithETagAsync<T>(string path, CancellationToken ct = default)
+        where T : class
+    {
+        try
+        {
+            var content = await _container.GetBlobClient(path).DownloadContentAsync(ct);
+            return (Json.Deserialize<T>(content.Value.Content.ToString()), content.Value.Details.ETag);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (null, null);
         }
     }
 
@@ -147,9 +179,27 @@ public sealed class CotStore
         }
     }
 
-    public async Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default) =>
-        await ReadJsonAsync<BatchSettings>(SettingsPath(batchId), ct)
-        ?? throw new InvalidOperationException($"Batch {batchId} has no settings snapshot at {SettingsPath(batchId)}.");
+    /// <summary>
+    /// A batch's settings snapshot. Nearly every step of every item reads it, and it does not change while the batch runs, so a
+    /// copy is kept for <see cref="SettingsLifetime"/>; whatever rewrites it (intake, an operator's retry, a purge before the id is
+    /// used again) calls <see cref="ForgetSettings"/>, and another process's copy is at most that old.
+    /// </summary>
+    public async Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default)
+    {
+        if (_settings.TryGetValue(batchId, out var kept) && Environment.TickCount64 - kept.ReadAt < (long)SettingsLifetime.TotalMilliseconds)
+        {
+            return kept.Settings;
+        }
+
+        var readAt = Environment.TickCount64;
+        var settings = await ReadJsonAsync<BatchSettings>(SettingsPath(batchId), ct)
+            ?? throw new InvalidOperationException($"Batch {batchId} has no settings snapshot at {SettingsPath(batchId)}.");
+        _settings[batchId] = (settings, readAt);
+        return settings;
+    }
+
+    /// <summary>Drops the kept copy of a batch's settings, so the next read gets the stored snapshot.</summary>
+    public void ForgetSettings(string batchId) => _settings.TryRemove(batchId, out _);
 
     public async Task<QaItem> ReadItemAsync(string batchId, string itemId, CancellationToken ct = default) =>
         await ReadJsonAsync<QaItem>(ItemPath(batchId, itemId), ct)
@@ -181,17 +231,14 @@ public sealed class CotStore
         }
     }
 
-    /// <summary>How many assignments of a reviewer are open (its workload, measured against its capacity).</summary>
-    public async Task<int> CountOpenAssignmentsAsync(string reviewerId, CancellationToken ct = default)
+    /// <summary>The reviewer registry (the rows of the Reviewers table that are reviewers, not their <see cref="Storage.Workloads"/>).</summary>
+    public async IAsyncEnumerable<ReviewerRow> ReviewersAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
-        var open = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {reviewerId} and Status eq {AssignmentStatus.Open}");
-        await foreach (var _ in Assignments.QueryAsync<AssignmentRow>(filter, select: ["RowKey"], cancellationToken: ct))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey lt {Workloads.RegistryEnd}");
+        await foreach (var row in Reviewers.QueryAsync<ReviewerRow>(filter, cancellationToken: ct))
         {
-            open++;
+            yield return row;
         }
-
-        return open;
     }
 
     /// <summary>Reviews of one round of an item, in submission order.</summary>

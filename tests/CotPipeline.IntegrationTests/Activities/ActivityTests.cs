@@ -1,10 +1,13 @@
 using CotPipeline.Activities;
 using CotPipeline.Domain;
+using CotPipeline.Http;
 using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Llm;
 using CotPipeline.Models;
+using CotPipeline.Operations;
 using CotPipeline.Options;
 using CotPipeline.Storage;
+using Microsoft.DurableTask.Client;
 using Moq;
 
 namespace CotPipeline.IntegrationTests.Activities;
@@ -84,7 +87,124 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         }
 
         Assert.Equal(2, rows);
+        foreach (var id in new[] { "r1", "r2", "r3", "r4" })
+        {
+            Assert.Equal(first.Contains(id) ? 1 : 0, await s.Store.Workloads.OpenCountAsync(id));
+        }
     }
+
+    [Fact]
+    public async Task AssignReviewers_RetriedWhileOthersTookWork_SameReviewersAsTheRecordedChoice()
+    {
+        // Between the first run and its retry, the chosen reviewers got busier than the others: a new choice would pick others.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithItemAsync(item: StoreScenario.Item with { Id = "q2" });
+        foreach (var id in new[] { "r1", "r2", "r3", "r4" })
+        {
+            await s.WithReviewerAsync(id);
+        }
+
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        var first = await activity.RunAsync(Assign(2));
+        var busier = await activity.RunAsync(new AssignReviewersInput("b1", "q2", 1, 1, 2, [.. new[] { "r1", "r2", "r3", "r4" }.Except(first)], Deadline, false));
+        Assert.Equal(first.Order(), busier.Order());
+
+        var retry = await activity.RunAsync(Assign(2));
+
+        Assert.Equal(first.Order(), retry.Order());
+        foreach (var id in first)
+        {
+            Assert.Equal(2, await s.Store.Workloads.OpenCountAsync(id));
+        }
+    }
+
+    [Fact]
+    public async Task Workloads_EveryWayOutOfOpen_CountsRightAfterEachAndOnce()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        foreach (var q in new[] { "q2", "q3" })
+        {
+            await s.WithItemAsync(item: StoreScenario.Item with { Id = q });
+        }
+
+        await s.WithReviewerAsync("r1");
+        await s.WithReviewerAsync("r2");
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        foreach (var q in new[] { "q1", "q2", "q3" })
+        {
+            Assert.Equal(["r1", "r2"], (await activity.RunAsync(new AssignReviewersInput("b1", q, 1, 1, 2, [], Deadline, false))).Order());
+        }
+
+        Assert.Equal((3, 3), (await s.Store.Workloads.OpenCountAsync("r1"), await s.Store.Workloads.OpenCountAsync("r2")));
+
+        // Submitted (and the same review sent again: a replay counts nothing).
+        var reviews = new ReviewApi(s.Store, Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
+        var client = new Mock<DurableTaskClient>("test").Object;
+        var id = new AssignmentId("b1", "q1", 1, "r1");
+        var request = new ReviewRequest(id.ToString(), Verdict.Accept, RubricOptions.Default().Criteria.ToDictionary(c => c.Id, c => c.ScaleMax), null, null);
+        Assert.Equal(SubmissionKind.Counted, (await reviews.SubmitAsync(id, (await AssignmentAsync(s, id))!, request, client, default)).Kind);
+        Assert.Equal(2, await s.Store.Workloads.OpenCountAsync("r1"));
+        Assert.Equal(SubmissionKind.Replay, (await reviews.SubmitAsync(id, (await AssignmentAsync(s, id))!, request, client, default)).Kind);
+        Assert.Equal(2, await s.Store.Workloads.OpenCountAsync("r1"));
+
+        // Reassigned, twice (a retried step).
+        for (var i = 0; i < 2; i++)
+        {
+            await new CloseAssignments(s.Store).RunAsync(new CloseAssignmentsInput("b1", "q1", 1, ["r2"]));
+            Assert.Equal(2, await s.Store.Workloads.OpenCountAsync("r2"));
+        }
+
+        // Cancelled: the item's open assignments are closed.
+        await new ItemCanceller(s.Store, TimeProvider.System).CloseOpenAssignmentsAsync("b1", "q2", default);
+        Assert.Equal((1, 1), (await s.Store.Workloads.OpenCountAsync("r1"), await s.Store.Workloads.OpenCountAsync("r2")));
+
+        // The adjudicator's open work counts too, once however often it is asked, and ends with the decision.
+        await s.WithReviewerAsync("adj", adjudicator: true);
+        await s.Store.Items.UpsertEntityAsync(new ItemRow { PartitionKey = "b1", RowKey = "q3", Department = "cardiology", State = "adjudication" });
+        for (var i = 0; i < 2; i++)
+        {
+            await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q3", 1, 3, Deadline));
+        }
+
+        Assert.Equal(1, await s.Store.Workloads.OpenCountAsync("adj"));
+        var decided = await reviews.DecideAsync(new AdjudicationRequest("b1", "q3", "adj", AdjudicationDecision.Exclude, null, "off topic"), client, default);
+        Assert.Equal(AdjudicationOutcomeKind.Decided, decided.Kind);
+        Assert.Equal(0, await s.Store.Workloads.OpenCountAsync("adj"));
+    }
+
+    [Fact]
+    public async Task Workloads_DriftedByACrashBetweenTwoWrites_RecountSetsItRight()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        // Open rows whose count was never written, and a count for an assignment whose status changed without it.
+        var now = DateTimeOffset.UtcNow;
+        foreach (var q in new[] { "q1", "q2" })
+        {
+            await s.Store.Assignments.AddEntityAsync(AssignmentRow.Open(new AssignmentId("b1", q, 1, "r1"), 1, 1, AssignmentKind.Review, now, Deadline));
+        }
+
+        var gone = new AssignmentId("b1", "q3", 1, "r1");
+        var row = AssignmentRow.Open(gone, 1, 1, AssignmentKind.Review, now, Deadline);
+        row.Status = AssignmentStatus.Submitted;
+        await s.Store.Assignments.AddEntityAsync(row);
+        Assert.True(await s.Store.Workloads.OpenAsync(gone));
+        Assert.False(await s.Store.Workloads.OpenAsync(gone));
+        Assert.Equal(1, await s.Store.Workloads.OpenCountAsync("r1"));
+
+        var recounted = await s.Store.Workloads.RecountAsync("r1", null, now);
+
+        Assert.Equal(2, recounted);
+        Assert.Equal(2, await s.Store.Workloads.OpenCountAsync("r1"));
+        var read = (await s.Store.Workloads.ReadAllAsync())["r1"];
+        Assert.Equal(2, read.Open);
+        // Only one caller checks at a time: a caller that read an older stamp does not check again.
+        Assert.Null(await s.Store.Workloads.RecountAsync("r1", null, now.AddHours(2)));
+        Assert.Equal(2, await s.Store.Workloads.RecountAsync("r1", read.CheckedAt, now.AddHours(2)));
+    }
+
+    private static Task<AssignmentRow?> AssignmentAsync(StoreScenario s, AssignmentId id) =>
+        s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, id.ReviewerId, id.ToString());
 
     [Fact]
     public async Task AssignReviewers_RetriedAfterAReviewerAlreadySubmitted_SameReviewersAndTheSubmissionStands()

@@ -193,7 +193,7 @@ public sealed class ReviewerCsvTests
             ConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=AAAA;" +
                 "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
         });
-        return new ReviewerApi(store, Microsoft.Extensions.Options.Options.Create(new ApiOptions()));
+        return new ReviewerApi(store, Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
     }
 
     private static HttpRequest Csv(string text, string contentType = "text/csv") => Csv(Encoding.UTF8.GetBytes(text), contentType);
