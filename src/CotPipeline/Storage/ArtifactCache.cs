@@ -4,12 +4,11 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace CotPipeline.Storage;
 
-/// <summary>
-/// A bounded in-process cache of the blobs the review path reads that never change once written: a batch's settings snapshot,
-/// an item's stored copy and its rationale versions (create-only). Such a blob changes in one way only: its batch is purged and
-/// a new batch takes the same id. A new batch's blobs are all written before its assignments, so a caller passes the moment its
-/// assignment was created, and an entry read before that moment is read again.
-/// </summary>
+/// <summary>A bounded in-process cache of the write-once blobs the review path reads: settings snapshots, item copies, rationale versions.</summary>
+/// <remarks>
+/// Such a blob changes in one way only: its batch is purged and a new batch takes the same id. A new batch's blobs are all written
+/// before its assignments, so a caller passes the moment its assignment was created, and an entry read before then is read again.
+/// </remarks>
 public sealed class ArtifactCache(CotStore store, TimeProvider clock) : IDisposable
 {
     /// <summary>Bytes of JSON kept at most: some thousands of rationale versions.</summary>
