@@ -63,6 +63,7 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<BatchExporter>();
         services.AddSingleton<BatchApi>();
         services.AddSingleton<ExportApi>();
+        services.AddSingleton<ArtifactCache>();
         services.AddSingleton<ReviewApi>();
         services.AddSingleton<ReviewerApi>();
         services.AddSingleton<ReviewPageApi>();

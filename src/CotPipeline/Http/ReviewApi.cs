@@ -62,7 +62,7 @@ public sealed record AdjudicationRequest(
 /// Review and adjudication submissions. A submission is stored first (a Table insert keyed by the assignment:
 /// a second insert is a replay and is refused), then raised as an event to the item's orchestration.
 /// </summary>
-public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProvider clock)
+public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiOptions> api, TimeProvider clock)
 {
     /// <summary>Comment key for remarks that belong to no single criterion.</summary>
     public const string GeneralComment = Review.GeneralComment;
@@ -112,9 +112,13 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
     /// review page. Stored first (a Table insert keyed by the assignment; a second one is a replay), then raised; on an assignment
     /// that is no longer open the review is kept, not counted.
     /// </summary>
-    public async Task<ReviewSubmission> SubmitAsync(AssignmentId id, AssignmentRow assignment, ReviewRequest body, DurableTaskClient client, CancellationToken ct)
+    public async Task<ReviewSubmission> SubmitAsync(AssignmentId id, AssignmentRow assignment, ReviewRequest body, DurableTaskClient client, CancellationToken ct) =>
+        await SubmitAsync(id, assignment, body, await cache.SettingsAsync(id.BatchId, assignment.CreatedAt, ct), client, ct);
+
+    /// <summary><see cref="SubmitAsync(AssignmentId, AssignmentRow, ReviewRequest, DurableTaskClient, CancellationToken)"/> with the batch's settings already read.</summary>
+    public async Task<ReviewSubmission> SubmitAsync(
+        AssignmentId id, AssignmentRow assignment, ReviewRequest body, BatchSettings settings, DurableTaskClient client, CancellationToken ct)
     {
-        var settings = await store.ReadSettingsAsync(id.BatchId, ct);
         var problems = Validate(body, settings);
         if (problems.Count > 0)
         {
@@ -159,15 +163,17 @@ public sealed class ReviewApi(CotStore store, IOptions<ApiOptions> api, TimeProv
             return new ReviewSubmission(SubmissionKind.Replay, [], first?.SubmittedAt);
         }
 
-        await store.Blob(CotStore.ReviewPath(id.BatchId, id.ItemId, id.Round, id.ReviewerId))
+        // Stored: the row holds the whole review. Its blob copy, the assignment's status and the event to the item depend only on
+        // the row, not on each other, so they go out together; the reviewer is answered when all three are done.
+        var archived = store.Blob(CotStore.ReviewPath(id.BatchId, id.ItemId, id.Round, id.ReviewerId))
             .UploadAsync(BinaryData.FromString(row.ReviewJson), overwrite: true, ct);
         if (!counted)
         {
+            await archived;
             return new ReviewSubmission(SubmissionKind.Late, []);
         }
 
-        await MarkSubmittedAsync(id, assignment, ct);
-        await RaiseAsync(client, id, ct);
+        await Task.WhenAll(archived, MarkSubmittedAsync(id, assignment, ct), RaiseAsync(client, id, ct));
         return new ReviewSubmission(SubmissionKind.Counted, []);
     }
 

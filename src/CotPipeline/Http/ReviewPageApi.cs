@@ -19,7 +19,8 @@ namespace CotPipeline.Http;
 /// used, reassigned or for a closed round gets a page saying so and changes nothing — except that a complete review posted after
 /// its round closed is thanked and kept in the audit trail, not counted.
 /// </summary>
-public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, ReviewApi reviews, IOptions<ApiOptions> api, TimeProvider clock)
+public sealed class ReviewPageApi(
+    CotStore store, ArtifactCache cache, ReviewLinkSigner signer, ReviewApi reviews, IOptions<ApiOptions> api, TimeProvider clock)
 {
     /// <summary><c>GET /api/review/{token}</c>.</summary>
     public async Task<IResult> ShowAsync(string token, CancellationToken ct)
@@ -57,12 +58,14 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
 
     private async Task<IResult> ReviewAsync(Opened opened, Dictionary<string, StringValues> form, DurableTaskClient client, CancellationToken ct)
     {
-        var current = await store.ReadVersionAsync(opened.Link.Assignment.BatchId, opened.Link.Assignment.ItemId, opened.Assignment.Version, ct);
-        var settings = await store.ReadSettingsAsync(opened.Link.Assignment.BatchId, ct);
-        var (values, request, problems) = ParseReview(form, current, settings.Rubric);
+        var (batchId, itemId, _, _) = opened.Link.Assignment;
+        var current = cache.VersionAsync(batchId, itemId, opened.Assignment.Version, opened.Assignment.CreatedAt, ct);
+        var settings = cache.SettingsAsync(batchId, opened.Assignment.CreatedAt, ct);
+        await Task.WhenAll(current, settings);
+        var (values, request, problems) = ParseReview(form, current.Result, settings.Result.Rubric);
         if (problems.Count == 0)
         {
-            var outcome = await reviews.SubmitAsync(opened.Link.Assignment, opened.Assignment, request, client, ct);
+            var outcome = await reviews.SubmitAsync(opened.Link.Assignment, opened.Assignment, request, settings.Result, client, ct);
             switch (outcome.Kind)
             {
                 case SubmissionKind.Counted:
@@ -135,8 +138,15 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
         }
 
         var link = verification.Link!;
+        var (batchId, itemId, _, reviewerId) = link.Assignment;
         await store.EnsureCreatedAsync();
-        var assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, link.Assignment.ReviewerId, link.Assignment.ToString(), ct);
+        // A page to show needs the item's row and the reviewer's name as well: read them beside the assignment. A review's
+        // submission needs neither.
+        var assignmentRead = store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, link.Assignment.ToString(), ct);
+        var itemRead = posting ? null : store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
+        var nameRead = posting ? null : NameOfAsync(reviewerId, ct);
+        await Task.WhenAll(assignmentRead, itemRead ?? Task.CompletedTask, nameRead ?? Task.CompletedTask);
+        var assignment = assignmentRead.Result;
         if (assignment is null)
         {
             return (null, Html(StatusCodes.Status404NotFound, ReviewPages.Status(LinkPage.NotFound)));
@@ -156,15 +166,16 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
 
         if (assignment.Status == AssignmentStatus.Submitted)
         {
-            var submitted = await store.GetRowAsync<ReviewRow>(store.Reviews, ReviewRow.PartitionFor(link.Assignment.BatchId, link.Assignment.ItemId),
-                ReviewRow.RowFor(link.Assignment.Round, link.Assignment.ReviewerId), ct);
+            var submitted = await store.GetRowAsync<ReviewRow>(store.Reviews, ReviewRow.PartitionFor(batchId, itemId),
+                ReviewRow.RowFor(link.Assignment.Round, reviewerId), ct);
             return (null, Html(StatusCodes.Status409Conflict, ReviewPages.Status(LinkPage.AlreadySubmitted, Submitted(submitted?.SubmittedAt))));
         }
 
-        var item = await store.GetRowAsync<ItemRow>(store.Items, link.Assignment.BatchId, link.Assignment.ItemId, ct);
-        var opened = new Opened(token, link, assignment);
+        var opened = new Opened(token, link, assignment, nameRead?.Result);
+        var item = itemRead?.Result;
         if (assignment.Kind == AssignmentKind.Adjudication)
         {
+            item ??= await store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
             return item?.State == ItemState.Adjudication.Name()
                 ? (opened, null)
                 : (null, Html(StatusCodes.Status409Conflict, ReviewPages.Status(LinkPage.ItemFinished)));
@@ -189,34 +200,36 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
     private async Task<ReviewPageView> ReviewViewAsync(Opened opened, ReviewForm? values, IReadOnlyList<string> errors, CancellationToken ct)
     {
         var (batchId, itemId, round, reviewerId) = opened.Link.Assignment;
-        var item = await store.ReadItemAsync(batchId, itemId, ct);
-        var settings = await store.ReadSettingsAsync(batchId, ct);
-        var current = await store.ReadVersionAsync(batchId, itemId, opened.Assignment.Version, ct);
-        var previous = current.ParentVersion is { } parent ? await store.ReadVersionAsync(batchId, itemId, parent, ct) : null;
-        return new ReviewPageView(FormAction(opened), await NameOfAsync(reviewerId, ct), item, round, opened.Assignment.Deadline,
-            current, previous, settings.Rubric, values, errors);
+        var since = opened.Assignment.CreatedAt;
+        var item = cache.ItemAsync(batchId, itemId, since, ct);
+        var settings = cache.SettingsAsync(batchId, since, ct);
+        var current = cache.VersionAsync(batchId, itemId, opened.Assignment.Version, since, ct);
+        var name = opened.ReviewerName is { } known ? Task.FromResult(known) : NameOfAsync(reviewerId, ct);
+        await Task.WhenAll(item, settings, current, name);
+        var previous = current.Result.ParentVersion is { } parent ? await cache.VersionAsync(batchId, itemId, parent, since, ct) : null;
+        return new ReviewPageView(FormAction(opened), name.Result, item.Result, round, opened.Assignment.Deadline,
+            current.Result, previous, settings.Result.Rubric, values, errors);
     }
 
     private async Task<AdjudicationPageView> AdjudicationViewAsync(Opened opened, AdjudicationForm? values, IReadOnlyList<string> errors, CancellationToken ct)
     {
         var (batchId, itemId, _, adjudicatorId) = opened.Link.Assignment;
-        var item = await store.ReadItemAsync(batchId, itemId, ct);
-        var settings = await store.ReadSettingsAsync(batchId, ct);
-        var row = await store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
-        var versions = new List<RationaleVersion>();
-        for (var v = 1; v <= (row?.CurrentVersion ?? opened.Assignment.Version); v++)
-        {
-            versions.Add(await store.ReadVersionAsync(batchId, itemId, v, ct));
-        }
-
+        var since = opened.Assignment.CreatedAt;
+        var item = cache.ItemAsync(batchId, itemId, since, ct);
+        var settings = cache.SettingsAsync(batchId, since, ct);
+        var row = store.GetRowAsync<ItemRow>(store.Items, batchId, itemId, ct);
+        var name = opened.ReviewerName is { } known ? Task.FromResult(known) : NameOfAsync(adjudicatorId, ct);
         var all = new List<Review>();
         await foreach (var review in CotStore.PartitionAsync<ReviewRow>(store.Reviews, ReviewRow.PartitionFor(batchId, itemId), ct))
         {
             all.Add(Json.Deserialize<Review>(review.ReviewJson));
         }
 
-        return new AdjudicationPageView(FormAction(opened), await NameOfAsync(adjudicatorId, ct), item, versions,
-            all.OrderBy(r => r.Round).ThenBy(r => r.SubmittedAt).ToList(), settings.Rubric, opened.Assignment.Deadline, values, errors);
+        await Task.WhenAll(item, settings, row, name);
+        var versions = await Task.WhenAll(Enumerable.Range(1, row.Result?.CurrentVersion ?? opened.Assignment.Version)
+            .Select(v => cache.VersionAsync(batchId, itemId, v, since, ct)));
+        return new AdjudicationPageView(FormAction(opened), name.Result, item.Result, [.. versions],
+            all.OrderBy(r => r.Round).ThenBy(r => r.SubmittedAt).ToList(), settings.Result.Rubric, opened.Assignment.Deadline, values, errors);
     }
 
     /// <summary>
@@ -326,7 +339,8 @@ public sealed class ReviewPageApi(CotStore store, ReviewLinkSigner signer, Revie
 
     private static IResult Html(int status, string html) => new HtmlPage(status, html);
 
-    private sealed record Opened(string Token, ReviewLink Link, AssignmentRow Assignment);
+    /// <summary>A verified link and its open assignment; for a page to show, the reviewer's name read beside it.</summary>
+    private sealed record Opened(string Token, ReviewLink Link, AssignmentRow Assignment, string? ReviewerName);
 
     /// <summary>A page with the security headers every review page carries.</summary>
     private sealed class HtmlPage(int status, string html) : IResult
