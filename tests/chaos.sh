@@ -10,4 +10,5 @@ export COT_CHAOS_PAIRS="${1:-2000}" COT_CHAOS_KILLS="${2:-5}"
 [ -n "${3:-}" ] && export COT_CHAOS_SEED="$3"
 dotnet build CotFunctions.sln -c Release -nologo -v q
 dotnet test tests/CotPipeline.IntegrationTests -c Release --no-build --settings .runsettings \
-  --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed"
+  --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed" \
+  -- RunConfiguration.TestSessionTimeout=14400000   # 4 h: .runsettings' 25-minute session cap is for CI
