@@ -82,6 +82,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
             await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(120),
                 () => _process.HasExited ? $"Azurite exited with {_process.ExitCode}: {Output}" : null);
         }
+
+        // Someone else may have been listening on one of the ports (a server of another test run on this machine), and then
+        // Azurite exits with EADDRINUSE a moment after the ports "listen": a start counts only if our process is still there.
+        await Task.Delay(500);
+        if (_process.HasExited)
+        {
+            throw new InvalidOperationException($"Azurite exited with {_process.ExitCode} right after starting: {Output}");
+        }
     }
 
     public string Output => _output.ToString();

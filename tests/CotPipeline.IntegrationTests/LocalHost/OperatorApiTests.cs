@@ -281,7 +281,7 @@ public sealed partial class OperatorApiTests(LocalHostFixture host, ITestOutputH
     }
 
     [Fact]
-    public async Task BatchStatus_31247PairBatch_AnsweredFromCountersWellUnderASecond()
+    public async Task BatchStatus_31247PairBatch_AnsweredFromCountersNotFromTheRows()
     {
         const string batchId = "op-big";
         const int pairs = 31_247;
@@ -296,6 +296,8 @@ public sealed partial class OperatorApiTests(LocalHostFixture host, ITestOutputH
         await store.Items.SubmitTransactionAsync(ItemCounters.Initial(batchId, ids, at).Select(c => new TableTransactionAction(TableTransactionActionType.UpsertReplace, c)));
         await store.Batches.UpsertEntityAsync(new BatchRow { PartitionKey = BatchRow.Partition, RowKey = batchId, Status = BatchStatus.Running, ItemCount = pairs, CreatedAt = at });
         seeding.Stop();
+        // A row gone behind the counters' back: a status that counted the rows would see one item fewer.
+        await store.Items.DeleteEntityAsync(batchId, ids[^1]);
 
         var timings = new List<double>();
         JsonNode status = null!;
@@ -308,8 +310,8 @@ public sealed partial class OperatorApiTests(LocalHostFixture host, ITestOutputH
 
         Assert.Equal(pairs, (int)status["counts"]!["pending"]!);
         Assert.Equal(pairs, (int)status["attention"]!["stuck"]!);
+        // How fast is a figure for the report, not a test: timing goals live in the benchmarks.
         var median = timings.Order().ElementAt(timings.Count / 2);
-        Assert.True(median < 500, $"status of a {pairs:N0}-pair batch took {median:0} ms (median of 10)");
 
         var page = Stopwatch.StartNew();
         var first = await Http.GetNodeAsync($"/api/batches/{batchId}/items?pageSize=1000");
