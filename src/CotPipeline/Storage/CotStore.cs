@@ -25,6 +25,7 @@ public sealed class CotStore
         Reviews = tables.GetTableClient(tablePrefix + "Reviews");
         Reviewers = tables.GetTableClient(tablePrefix + "Reviewers");
         Assignments = tables.GetTableClient(tablePrefix + "Assignments");
+        VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
         _ready = new Lazy<Task>(CreateAsync);
     }
 
@@ -33,6 +34,8 @@ public sealed class CotStore
     public TableClient Reviews { get; }
     public TableClient Reviewers { get; }
     public TableClient Assignments { get; }
+    /// <summary>What the export needs of each verified item, one row per item (<see cref="VerifiedItemRows"/>).</summary>
+    public TableClient VerifiedItems { get; }
 
     /// <summary>Creates the container and tables once per process.</summary>
     public Task EnsureCreatedAsync() => _ready.Value;
@@ -40,7 +43,7 @@ public sealed class CotStore
     private async Task CreateAsync()
     {
         await _container.CreateIfNotExistsAsync();
-        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments })
+        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems })
         {
             await table.CreateIfNotExistsAsync();
         }
