@@ -10,8 +10,8 @@ public sealed record PurgeCounts(int Orchestrations, int Blobs, int Items, int C
 
 /// <summary>
 /// Deletes everything stored for a batch whose items have all ended: the orchestration histories (items, StartBatch, CancelBatch),
-/// its blobs, its Items and VerifiedItems partitions, Reviews and Assignments rows, and last its Batches row. Everything is streamed page by page,
-/// never loaded whole. Each step deletes only what is still there, so a purge that stopped half-way is simply run again.
+/// its blobs, its Items and VerifiedItems partitions, Reviews and Assignments rows, and last its Batches row. Everything is streamed
+/// page by page, never loaded whole. Each step deletes only what is still there, so a purge that stopped half-way is simply run again.
 /// </summary>
 public sealed class BatchPurger(CotStore store)
 {
