@@ -14,6 +14,7 @@ var appTables = [
   'Reviews'
   'Reviewers'
   'Assignments'
+  'VerifiedItems'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

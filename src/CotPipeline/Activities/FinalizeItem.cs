@@ -4,7 +4,10 @@ using CotPipeline.Storage;
 
 namespace CotPipeline.Activities;
 
-/// <summary>Ends an item's loop: records the item's last state and <c>final.json</c> (which version is final, or why there is none).</summary>
+/// <summary>
+/// Ends an item's loop: records the item's last state and <c>final.json</c> (which version is final, or why there is none),
+/// and for a verified item the VerifiedItems row the export reads instead of the item's blobs.
+/// </summary>
 public sealed class FinalizeItem(CotStore store, TimeProvider clock)
 {
     public async Task RunAsync(FinalizeItemInput input)
@@ -31,10 +34,46 @@ public sealed class FinalizeItem(CotStore store, TimeProvider clock)
             row.Reason = reason;
             return true;
         }, now, finalizing: true);
-        if (ended)
+        if (!ended)
         {
-            await store.CreateJsonAsync(CotStore.FinalPath(input.BatchId, input.ItemId),
-                new FinalRecord(input.State, input.FinalVersion, input.Rounds, reason, input.Adjudicated, now));
+            return;
+        }
+
+        var finalPath = CotStore.FinalPath(input.BatchId, input.ItemId);
+        var final = new FinalRecord(input.State, input.FinalVersion, input.Rounds, reason, input.Adjudicated, now);
+        if (!await store.CreateJsonAsync(finalPath, final))
+        {
+            // A retried step: the export record says what the first run stored.
+            final = await store.ReadJsonAsync<FinalRecord>(finalPath) ?? final;
+        }
+
+        if (input.State == ItemState.Verified && input.FinalVersion is { } finalVersion)
+        {
+            await RecordVerifiedAsync(input.BatchId, input.ItemId, finalVersion, final);
+        }
+    }
+
+    /// <summary>
+    /// Writes the item's VerifiedItems row once (a retried step finds it and writes nothing). Without its pair or final version
+    /// in Blob there is no row, and the export reads the blobs and reports what is missing, as it does for items finalised before.
+    /// </summary>
+    private async Task RecordVerifiedAsync(string batchId, string itemId, int finalVersion, FinalRecord final)
+    {
+        var item = store.ReadJsonAsync<QaItem>(CotStore.ItemPath(batchId, itemId));
+        var version = store.ReadJsonAsync<RationaleVersion>(CotStore.VersionPath(batchId, itemId, finalVersion));
+        var decisions = Task.WhenAll(Enumerable.Range(1, final.Rounds)
+            .Select(round => store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, itemId, round))));
+        await Task.WhenAll(item, version, decisions);
+        if (await item is not { } pair || await version is not { } rationale)
+        {
+            return;
+        }
+
+        // Only what the export writes: the pair's free-form metadata and the critique a version answered are left in Blob.
+        var record = new VerifiedItem(pair with { Metadata = null }, rationale with { Critique = null }, final, [.. (await decisions).OfType<RoundDecision>()]);
+        if (VerifiedItemRows.From(batchId, itemId, record) is { } row)
+        {
+            await store.AddIfMissingAsync(store.VerifiedItems, row);
         }
     }
 }

@@ -10,16 +10,17 @@ namespace CotPipeline.Export;
 /// <summary>
 /// Exports a batch to <c>exports/{batchId}/{exportId}/</c>: the dataset, its training view, the items left out, the
 /// agreement report and a dataset card. Items stream from the Items partition straight into the JSONL blobs; only
-/// the scores (for the agreement report) and a few counts are kept. The batch's reviews are read in one pass beside
-/// the items (both come in item-id order), not one query per item.
+/// the scores (for the agreement report) and a few counts are kept. The batch's reviews and its VerifiedItems rows are
+/// read in one pass each beside the items (all come in item-id order), not per item; only an item without a VerifiedItems
+/// row (finalised before they existed, or too large for one) has its blobs read.
 /// </summary>
 public sealed class BatchExporter(CotStore store, TimeProvider clock)
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>
-    /// Items whose artifacts are being read while an earlier one is written: enough to keep storage busy with a few round trips
-    /// per item (31,247 pairs in seconds, not minutes), few enough that memory stays a handful of items.
+    /// Items whose artifacts are being read while an earlier one is written (items without a VerifiedItems row): enough to keep
+    /// storage busy with a few round trips per item, few enough that memory stays a handful of items.
     /// </summary>
     private const int ReadAhead = 64;
 
@@ -44,6 +45,7 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
             await using var sft = await OpenAsync(batchId, exportId, ExportFiles.Sft, ct);
             await using var excluded = await OpenAsync(batchId, exportId, ExportFiles.Excluded, ct);
             await using var reviews = new BatchReviews(store, batchId, reading.Token);
+            await using var records = new BatchVerifiedItems(store, batchId, reading.Token);
             async Task WriteNextAsync() => await WriteAsync(await ahead.Dequeue(), settings, pseudonyms, agreement, summary, dataset, sft, excluded, ct);
 
             await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
@@ -53,7 +55,8 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
                     continue;
                 }
 
-                ahead.Enqueue(ReadAsync(batchId, row, await reviews.OfItemAsync(row.RowKey), reading.Token));
+                var rounds = await reviews.OfItemAsync(row.RowKey);
+                ahead.Enqueue(ReadAsync(batchId, row, rounds, await records.OfItemAsync(row.RowKey), reading.Token));
                 if (ahead.Count == ReadAhead)
                 {
                     await WriteNextAsync();
@@ -96,11 +99,19 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
     /// <summary>The artifacts of a verified item: the pair, its final version, how the loop ended and each round's decision.</summary>
     private sealed record VerifiedRecords(QaItem Item, RationaleVersion Version, FinalRecord? Final, IReadOnlyList<RoundDecision?> Decisions);
 
-    private async Task<StoredItem> ReadAsync(string batchId, ItemRow row, IReadOnlyList<BatchReviews.Round> rounds, CancellationToken ct)
+    private async Task<StoredItem> ReadAsync(
+        string batchId, ItemRow row, IReadOnlyList<BatchReviews.Round> rounds, VerifiedItem? record, CancellationToken ct)
     {
         if (row.State != ItemState.Verified.Name() || row.FinalVersion is not { } finalVersion)
         {
             return new StoredItem(row, rounds, null);
+        }
+
+        if (record?.Version.Version == finalVersion)
+        {
+            // The decisions of the rounds reviewed, as the blobs below give them: none for a round without one.
+            return new StoredItem(row, rounds, new VerifiedRecords(record.Item, record.Version, record.Final,
+                [.. rounds.Select(r => record.Decisions.FirstOrDefault(d => d.Round == r.Number))]));
         }
 
         var item = await store.ReadItemAsync(batchId, row.RowKey, ct);

@@ -6,12 +6,12 @@ using Microsoft.DurableTask.Client;
 namespace CotPipeline.Operations;
 
 /// <summary>What a purge deleted.</summary>
-public sealed record PurgeCounts(int Orchestrations, int Blobs, int Items, int CounterRows, int Reviews, int Assignments);
+public sealed record PurgeCounts(int Orchestrations, int Blobs, int Items, int CounterRows, int Reviews, int Assignments, int VerifiedItems);
 
 /// <summary>
 /// Deletes everything stored for a batch whose items have all ended: the orchestration histories (items, StartBatch, CancelBatch),
-/// its blobs, its Items partition, Reviews and Assignments rows, and last its Batches row. Everything is streamed page by page,
-/// never loaded whole. Each step deletes only what is still there, so a purge that stopped half-way is simply run again.
+/// its blobs, its Items and VerifiedItems partitions, Reviews and Assignments rows, and last its Batches row. Everything is streamed
+/// page by page, never loaded whole. Each step deletes only what is still there, so a purge that stopped half-way is simply run again.
 /// </summary>
 public sealed class BatchPurger(CotStore store)
 {
@@ -29,13 +29,15 @@ public sealed class BatchPurger(CotStore store)
         }
 
         var reviews = await DeleteReviewsAsync(batchId, ct);
-        // Items before assignments: a step that was already running when its item was cancelled finds no Items row now and
-        // writes nothing; one that wrote just before is swept up by the assignments pass that follows.
+        // Items before assignments and VerifiedItems: a step that was already running when its item was cancelled finds no Items
+        // row now and writes nothing; one that wrote just before is swept up by the passes that follow.
         var (items, counters) = await DeleteItemsPartitionAsync(batchId, ct);
         var assignments = await DeleteAssignmentsAsync(batchId, ct);
+        var verified = await DeleteInTransactionsAsync(store.VerifiedItems, store.VerifiedItems.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct), ct);
         await store.Batches.DeleteEntityAsync(BatchRow.Partition, batchId, ETag.All, ct);
         store.ForgetSettings(batchId);
-        return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments);
+        return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments, verified);
     }
 
     private async Task<int> PurgeOrchestrationsAsync(string batchId, DurableTaskClient client, CancellationToken ct)

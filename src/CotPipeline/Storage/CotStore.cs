@@ -31,6 +31,7 @@ public sealed class CotStore
         Reviewers = tables.GetTableClient(tablePrefix + "Reviewers");
         Assignments = tables.GetTableClient(tablePrefix + "Assignments");
         Workloads = new Workloads(Reviewers, Assignments);
+        VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
         _ready = new Lazy<Task>(CreateAsync);
     }
 
@@ -39,6 +40,8 @@ public sealed class CotStore
     public TableClient Reviews { get; }
     public TableClient Reviewers { get; }
     public TableClient Assignments { get; }
+    /// <summary>What the export needs of each verified item, one row per item (<see cref="VerifiedItemRows"/>).</summary>
+    public TableClient VerifiedItems { get; }
 
     /// <summary>Each reviewer's open work, beside the registry.</summary>
     public Workloads Workloads { get; }
@@ -49,7 +52,7 @@ public sealed class CotStore
     private async Task CreateAsync()
     {
         await _container.CreateIfNotExistsAsync();
-        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments })
+        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems })
         {
             await table.CreateIfNotExistsAsync();
         }

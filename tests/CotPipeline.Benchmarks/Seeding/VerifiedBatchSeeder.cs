@@ -1,15 +1,18 @@
 using Azure.Data.Tables;
+using CotPipeline.Activities;
 using CotPipeline.Domain;
+using CotPipeline.Models;
 using CotPipeline.Options;
 using CotPipeline.Storage;
 
 namespace CotPipeline.Benchmarks.Seeding;
 
 /// <summary>
-/// Lays down a finished batch directly in storage, in the shapes and at the paths the pipeline writes: the settings snapshot;
-/// per item <c>item.json</c>, every rationale version, each round's decision, <c>final.json</c>, two counted review rows per
-/// round; the Items rows and their counters. About 30% of the items took a second round (on a regeneration or a reviewer's
-/// rewrite). Review blobs, candidates and mail markers are left out: nothing that is measured here reads them.
+/// Lays down a finished batch in storage, in the shapes and at the paths the pipeline writes: the settings snapshot; per item
+/// <c>item.json</c>, every rationale version, each round's decision, two counted review rows per round; the Items rows (in
+/// review) and their counters. Then each item ends through <see cref="FinalizeItem"/>, the pipeline's own last step, which
+/// writes its state, <c>final.json</c> and its VerifiedItems row. About 30% of the items took a second round (on a regeneration
+/// or a reviewer's rewrite). Review blobs, candidates and mail markers are left out: nothing that is measured here reads them.
 /// </summary>
 internal sealed class VerifiedBatchSeeder(CotStore store)
 {
@@ -32,10 +35,20 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
         // One entity-group transaction per 100 Items rows, as intake writes them.
         await Parallel.ForEachAsync(Enumerable.Range(0, pairs).Chunk(100), parallel, async (chunk, token) =>
             await store.Items.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Row(batchId, i))), token));
-        var verified = ItemState.Verified.ToString();
+        var inReview = ItemState.InReview.ToString();
         await store.Items.SubmitTransactionAsync(Enumerable.Range(0, pairs).GroupBy(i => ItemCounters.ShardOf(Pairs.Id(i)))
             .Select(g => new TableTransactionAction(TableTransactionActionType.UpsertReplace,
-                new TableEntity(batchId, ItemCounters.RowKey(g.Key)) { [verified] = g.Count() })), ct);
+                new TableEntity(batchId, ItemCounters.RowKey(g.Key)) { [inReview] = g.Count() })), ct);
+
+        // One worker per counter shard, so no two finalisations race for the same counter rows (each race costs a read and a retry).
+        var finalize = new FinalizeItem(store, TimeProvider.System);
+        await Parallel.ForEachAsync(Enumerable.Range(0, pairs).GroupBy(i => ItemCounters.ShardOf(Pairs.Id(i))), parallel, async (shard, _) =>
+        {
+            foreach (var i in shard)
+            {
+                await finalize.RunAsync(new FinalizeItemInput(batchId, Pairs.Id(i), ItemState.Verified, RoundsOf(i), RoundsOf(i), "accepted by the reviewers"));
+            }
+        });
     }
 
     private static int RoundsOf(int i) => i % 10 < 3 ? 2 : 1;
@@ -45,10 +58,9 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
         PartitionKey = batchId,
         RowKey = Pairs.Id(i),
         Department = Pairs.Department(i),
-        State = ItemState.Verified.Name(),
+        State = ItemState.InReview.Name(),
         Round = RoundsOf(i),
         CurrentVersion = RoundsOf(i),
-        FinalVersion = RoundsOf(i),
         UpdatedAt = At,
     };
 
@@ -79,8 +91,6 @@ internal sealed class VerifiedBatchSeeder(CotStore store)
         }
 
         await store.Reviews.SubmitTransactionAsync(reviews, ct);
-        await store.CreateJsonAsync(CotStore.FinalPath(batchId, itemId),
-            new FinalRecord(ItemState.Verified, rounds, rounds, "accepted by the reviewers", false, At.AddDays(rounds)), ct);
     }
 
     private static string Reviewer(int k) => $"dr-{k % Reviewers:D2}";

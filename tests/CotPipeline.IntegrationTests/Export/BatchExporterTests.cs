@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using CotPipeline.Activities;
 using CotPipeline.Domain;
 using CotPipeline.Export;
 using CotPipeline.IntegrationTests.Activities;
 using CotPipeline.IntegrationTests.Infrastructure;
+using CotPipeline.Models;
 using CotPipeline.Statistics;
 using CotPipeline.Storage;
 
@@ -84,6 +87,102 @@ public sealed class BatchExporterTests(AzuriteFixture azurite) : IClassFixture<A
         var a = await s.Store.Blob(ExportFiles.Path(BatchId, first.ExportId, ExportFiles.Dataset)).DownloadContentAsync();
         var b = await s.Store.Blob(ExportFiles.Path(BatchId, second.ExportId, ExportFiles.Dataset)).DownloadContentAsync();
         Assert.Equal(a.Value.Content.ToString(), b.Value.Content.ToString());
+    }
+
+    [Fact]
+    public async Task ExportAsync_ItemsWithAndWithoutVerifiedItemsRows_SameFilesAsFromTheBlobs()
+    {
+        // Items finalised before VerifiedItems rows existed have only their blobs; those finalised since have both.
+        var blobsOnly = await LayDownBatchAsync();
+        var mixed = await LayDownBatchAsync(throughFinalizeItem: item => item is "q2" or "q4" or "q5");
+        var all = await LayDownBatchAsync(throughFinalizeItem: _ => true);
+
+        Assert.Equal(["q1", "q2", "q3", "q4"], await VerifiedItemIdsAsync(all));
+        Assert.Equal(["q2", "q4"], await VerifiedItemIdsAsync(mixed));
+        var expected = await ExportFilesAsync(blobsOnly);
+        Assert.Equal(expected, await ExportFilesAsync(mixed));
+        Assert.Equal(expected, await ExportFilesAsync(all));
+    }
+
+    [Fact]
+    public async Task ExportAsync_RecordOverAPropertyOrOverAnEntity_SameFilesAsFromTheBlobs()
+    {
+        // q1's record is split over properties (64 KiB each), with a character outside the BMP across a cut; q2's is over 1 MiB.
+        var steps = new Dictionary<string, string[]>
+        {
+            ["q1"] = [new string('x', VerifiedItemRows.PartLength - 300) + string.Concat(Enumerable.Repeat("𠀀", 400)), "Therefore the answer is A."],
+            ["q2"] = [string.Concat(Enumerable.Repeat("胸痛伴大汗，下壁导联ST段抬高。", 40_000)), "Therefore the answer is A."],
+        };
+        async Task<StoreScenario> LayDownAsync(bool throughFinalizeItem)
+        {
+            var s = new StoreScenario(azurite);
+            foreach (var (id, text) in steps)
+            {
+                await s.WithItemAsync(BatchId, new QaItem(id, "cardiology", "Long? 很长？", new Dictionary<string, string> { ["A"] = "Yes", ["B"] = "No" }, "A"));
+                await VersionAsync(s, id, 1, RationaleSources.Llm, text, "A");
+                await DecisionAsync(s, id, 1, ConsensusOutcome.Accept, 4.5);
+                await FinalAsync(s, id, ItemState.Verified, 1, 1, null, throughFinalizeItem: throughFinalizeItem);
+            }
+
+            return s;
+        }
+
+        var fromRows = await LayDownAsync(throughFinalizeItem: true);
+
+        var split = (await fromRows.Store.GetRowAsync<TableEntity>(fromRows.Store.VerifiedItems, BatchId, "q1"))!;
+        Assert.True(split.GetInt32("Parts") > 1);
+        Assert.Null(await fromRows.Store.GetRowAsync<TableEntity>(fromRows.Store.VerifiedItems, BatchId, "q2"));
+        var files = await ExportFilesAsync(fromRows);
+        Assert.Equal(await ExportFilesAsync(await LayDownAsync(throughFinalizeItem: false)), files);
+        Assert.Equal(RationaleText.Format(steps["q1"]), (string)Lines(files[ExportFiles.Dataset])[0]["rationale"]!["text"]!);
+    }
+
+    [Fact]
+    public async Task ExportAsync_ItemCancelledBeforeItsFinalizeStep_ExcludedAsCancelled()
+    {
+        var s = await LayDownBatchAsync(throughFinalizeItem: item => item != "q1");
+        // q6, still in review, is cancelled; the step that would have verified it arrives after the cancel.
+        await s.Store.UpdateItemAsync(BatchId, "q6", row =>
+        {
+            row.State = ItemState.Cancelled.Name();
+            row.Reason = Operations.ItemCanceller.Reason;
+            return true;
+        }, DateTimeOffset.UtcNow);
+        await VersionAsync(s, "q6", 1, RationaleSources.Llm, ["Draft.", "Therefore the answer is B."], "B");
+        await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(new FinalizeItemInput(BatchId, "q6", ItemState.Verified, 1, 1, "accepted by the reviewers"));
+
+        var files = await ExportFilesAsync(s);
+
+        Assert.Equal(["q2", "q3", "q4"], await VerifiedItemIdsAsync(s));
+        Assert.Equal(
+            [("q5", "excluded", "adjudicated: exclude: duplicate question"), ("q6", "cancelled", "cancelled by the operator")],
+            Lines(files[ExportFiles.Excluded]).Select(l => ((string)l["id"]!, (string)l["state"]!, (string)l["reason"]!)));
+        Assert.Equal(["q1", "q2", "q3", "q4"], Lines(files[ExportFiles.Dataset]).Select(l => (string)l["id"]!));
+    }
+
+    /// <summary>Exports the batch and returns each file's text, with the export id (the one part that differs per export) replaced.</summary>
+    private static async Task<Dictionary<string, string>> ExportFilesAsync(StoreScenario s)
+    {
+        var result = await new BatchExporter(s.Store, TimeProvider.System).ExportAsync(BatchId, CancellationToken.None);
+        var files = new Dictionary<string, string>();
+        foreach (var f in result.Files)
+        {
+            var content = await s.Store.Blob(ExportFiles.Path(BatchId, result.ExportId, f.Name)).DownloadContentAsync();
+            files[f.Name] = content.Value.Content.ToString().Replace(result.ExportId, "{exportId}", StringComparison.Ordinal);
+        }
+
+        return files;
+    }
+
+    private static async Task<List<string>> VerifiedItemIdsAsync(StoreScenario s)
+    {
+        var ids = new List<string>();
+        await foreach (var row in s.Store.VerifiedItems.QueryAsync<TableEntity>(r => r.PartitionKey == BatchId, select: ["RowKey"]))
+        {
+            ids.Add(row.RowKey);
+        }
+
+        return ids;
     }
 
     private static void AssertDataset(List<JsonNode> lines)
@@ -228,8 +327,13 @@ public sealed class BatchExporterTests(AzuriteFixture azurite) : IClassFixture<A
     /// q1 verified in round 1 (plus a late, uncounted review); q2 verified in round 2 on dr-li's rewrite; q3 verified in
     /// round 2 on a regeneration; q4 verified by an adjudicator's text; q5 excluded by the adjudicator; q6 still in review.
     /// </summary>
-    private async Task<StoreScenario> LayDownBatchAsync()
+    /// <remarks>
+    /// Items for which <paramref name="throughFinalizeItem"/> is true end through <see cref="FinalizeItem"/>, as they do now; the
+    /// others get their final.json and Items row laid down directly, as items finalised before VerifiedItems rows existed.
+    /// </remarks>
+    private async Task<StoreScenario> LayDownBatchAsync(Func<string, bool>? throughFinalizeItem = null)
     {
+        throughFinalizeItem ??= _ => false;
         var s = new StoreScenario(azurite);
         var options = new Dictionary<string, string> { ["A"] = "稳定型心绞痛", ["B"] = "急性心肌梗死", ["C"] = "主动脉夹层" };
         var items = new Dictionary<string, QaItem>
@@ -286,11 +390,11 @@ public sealed class BatchExporterTests(AzuriteFixture azurite) : IClassFixture<A
         await DecisionAsync(s, "q4", 1, ConsensusOutcome.Reject, 2);
         await DecisionAsync(s, "q5", 1, ConsensusOutcome.Reject, 1.5);
 
-        await FinalAsync(s, "q1", ItemState.Verified, 1, 1, null);
-        await FinalAsync(s, "q2", ItemState.Verified, 2, 2, null);
-        await FinalAsync(s, "q3", ItemState.Verified, 2, 2, null);
-        await FinalAsync(s, "q4", ItemState.Verified, 2, 1, "adjudicated", adjudicated: true);
-        await FinalAsync(s, "q5", ItemState.Excluded, null, 1, "adjudicated: exclude: duplicate question", adjudicated: true);
+        await FinalAsync(s, "q1", ItemState.Verified, 1, 1, null, throughFinalizeItem: throughFinalizeItem("q1"));
+        await FinalAsync(s, "q2", ItemState.Verified, 2, 2, null, throughFinalizeItem: throughFinalizeItem("q2"));
+        await FinalAsync(s, "q3", ItemState.Verified, 2, 2, null, throughFinalizeItem: throughFinalizeItem("q3"));
+        await FinalAsync(s, "q4", ItemState.Verified, 2, 1, "adjudicated", adjudicated: true, throughFinalizeItem: throughFinalizeItem("q4"));
+        await FinalAsync(s, "q5", ItemState.Excluded, null, 1, "adjudicated: exclude: duplicate question", adjudicated: true, throughFinalizeItem: throughFinalizeItem("q5"));
         await s.Store.Items.UpsertEntityAsync(new ItemRow { PartitionKey = BatchId, RowKey = "q6", Department = "心内科", State = "in-review", Round = 1, CurrentVersion = 1 });
         await s.Store.Items.UpsertEntityAsync(new Azure.Data.Tables.TableEntity(BatchId, ItemCounters.RowKey(0)) { ["Verified"] = 4 });
         return s;
@@ -310,8 +414,22 @@ public sealed class BatchExporterTests(AzuriteFixture azurite) : IClassFixture<A
             new Dictionary<string, double> { ["reasoning_structure"] = reasoningMedian }, ["rule applied"],
             Scores.Where(x => x.Item == item && x.Round == round).Select(x => x.Reviewer).ToList(), null, DateTimeOffset.UnixEpoch));
 
-    private static async Task FinalAsync(StoreScenario s, string item, ItemState state, int? version, int rounds, string? reason, bool adjudicated = false)
+    private static async Task FinalAsync(
+        StoreScenario s, string item, ItemState state, int? version, int rounds, string? reason, bool adjudicated = false, bool throughFinalizeItem = false)
     {
+        if (throughFinalizeItem)
+        {
+            await s.Store.UpdateItemAsync(BatchId, item, row =>
+            {
+                row.State = ItemState.InReview.Name();
+                row.Round = rounds;
+                row.CurrentVersion = version ?? 1;
+                return true;
+            }, DateTimeOffset.UnixEpoch);
+            await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(new FinalizeItemInput(BatchId, item, state, version, rounds, reason, adjudicated));
+            return;
+        }
+
         await s.Store.CreateJsonAsync(CotStore.FinalPath(BatchId, item), new FinalRecord(state, version, rounds, reason, adjudicated, DateTimeOffset.UnixEpoch));
         var row = (await s.Store.GetRowAsync<ItemRow>(s.Store.Items, BatchId, item))!;
         row.State = state.Name();
