@@ -12,7 +12,8 @@ public sealed class StorageOutageHostFixture() : LocalHostFixture(new AzuriteFix
     Location = Path.Combine(Path.GetTempPath(), $"cot-azurite-{Guid.NewGuid():N}"),
 });
 
-[CollectionDefinition(Name)]
+/// <summary>Runs alone, after the other collections: restarting a storage server is heavy, and it should not starve other tests' hosts.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class StorageOutageCollection : ICollectionFixture<StorageOutageHostFixture>
 {
     public const string Name = "CotLocal over an Azurite that is restarted";
