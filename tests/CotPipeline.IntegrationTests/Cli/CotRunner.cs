@@ -28,13 +28,18 @@ internal sealed class CotRunner(string url, string? key) : IDisposable
 
     public RunningCot Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env(1) with SIGINT reset to its default: a test run started in the background (`nohup …&`, as a CI runner
+        // may) passes SIGINT down ignored, and .NET then honours that, so Ctrl+C would never reach cot. env execs dotnet in
+        // its own process, so the pid stays the one to signal.
+        var start = new ProcessStartInfo("env")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = WorkDir,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(RepoPaths.BuildOutput("CotCli", "cot.dll"));
         foreach (var arg in args)
         {

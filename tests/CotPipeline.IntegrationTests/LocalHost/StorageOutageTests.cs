@@ -12,7 +12,7 @@ public sealed class StorageOutageHostFixture() : LocalHostFixture(new AzuriteFix
     Location = Path.Combine(Path.GetTempPath(), $"cot-azurite-{Guid.NewGuid():N}"),
 });
 
-/// <summary>Runs alone, after the other collections: restarting a storage server is heavy, and it should not starve other tests' hosts.</summary>
+/// <summary>Runs alone, after the other collections: restarting a storage server (node reloading its data) is heavy, and alone it disturbs no other test.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class StorageOutageCollection : ICollectionFixture<StorageOutageHostFixture>
 {
