@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -74,6 +75,42 @@ internal static class Api
 
     public static async Task<List<JsonNode>> OpenAssignmentsAsync(this HttpClient http, string batchId) =>
         (await http.GetNodeAsync($"/api/assignments?batchId={batchId}")).AsArray().Select(a => a!).ToList();
+
+    /// <summary>
+    /// Simulated reviewers for the fault tests: until stopped, every open review assignment of the batch gets the review
+    /// <paramref name="review"/> gives for it (a verdict and the body to post); calls that fail while the host or its storage
+    /// is away are tried again a moment later. Records each review the API accepted (202), with its verdict.
+    /// </summary>
+    public static async Task ReviewUntilStoppedAsync(this HttpClient http, string batchId, Func<JsonNode, (string Verdict, object Body)> review,
+        ConcurrentDictionary<string, string> accepted, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var a in await http.OpenAssignmentsAsync(batchId))
+                {
+                    var id = (string)a["assignmentId"]!;
+                    if (accepted.ContainsKey(id) || (string)a["kind"]! != "review")
+                    {
+                        continue;
+                    }
+
+                    var (verdict, body) = review(a);
+                    if ((await http.PostJsonAsync("/api/reviews", body)).StatusCode == HttpStatusCode.Accepted)
+                    {
+                        accepted[id] = verdict;
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
+            {
+                // The host or its storage is away: try again in a moment.
+            }
+
+            await Task.Delay(200, CancellationToken.None);
+        }
+    }
 
     /// <summary>Asserts the status, the Problem Details media type and that "detail" holds each expected piece.</summary>
     public static async Task<JsonNode> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status, params string[] expected)

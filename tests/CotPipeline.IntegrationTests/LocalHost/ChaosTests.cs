@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -39,9 +40,9 @@ public sealed class ChaosTests(LocalHostFixture host, ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.Accepted, (await host.Http.PostJsonlAsync($"/api/batches?batchId={BatchId}", string.Join('\n', lines))).StatusCode);
 
         var clock = Stopwatch.StartNew();
-        var accepted = new Dictionary<string, string>();
+        var accepted = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();
-        var driver = Task.Run(() => ReviewUntilStoppedAsync(accepted, stop.Token));
+        var driver = Task.Run(() => host.Http.ReviewUntilStoppedAsync(BatchId, Review, accepted, stop.Token));
         for (var k = 0; k < kills; k++)
         {
             // A random moment while work is in flight: drafting, assigning, reviewing or deciding.
@@ -72,47 +73,18 @@ public sealed class ChaosTests(LocalHostFixture host, ITestOutputHelper output)
         Figures.Write(figure);
     }
 
-    /// <summary>
-    /// Simulated reviewers: every open assignment gets a review; round 1 of every third item is sent back (so ~30 % take two
-    /// rounds). Calls that fail because the host is down are tried again later. Records each review the API accepted (202).
-    /// </summary>
-    private async Task ReviewUntilStoppedAsync(Dictionary<string, string> accepted, CancellationToken stop)
+    /// <summary>Round 1 of every third item is sent back (so ~30 % take two rounds); everything else is accepted.</summary>
+    private static (string Verdict, object Body) Review(JsonNode assignment)
     {
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                foreach (var a in await host.Http.OpenAssignmentsAsync(BatchId))
-                {
-                    var id = (string)a["assignmentId"]!;
-                    if (accepted.ContainsKey(id) || (string)a["kind"]! != "review")
-                    {
-                        continue;
-                    }
-
-                    var item = (string)a["itemId"]!;
-                    var sendBack = (int)a["round"]! == 1 && int.Parse(item[1..]) % 3 == 0;
-                    var review = sendBack
-                        ? Api.Review(id, "needs-revision", [3, 2, 3, 3, 2], comments: new() { ["reasoning_structure"] = "Explain each step." })
-                        : Api.Review(id, "accept", [5, 4, 4, 5, 4]);
-                    var response = await host.Http.PostJsonAsync("/api/reviews", review);
-                    if (response.StatusCode == HttpStatusCode.Accepted)
-                    {
-                        accepted[id] = sendBack ? "needs-revision" : "accept";
-                    }
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
-            {
-                // The host is down or restarting: try again in a moment.
-            }
-
-            await Task.Delay(200, CancellationToken.None);
-        }
+        var id = (string)assignment["assignmentId"]!;
+        var item = (string)assignment["itemId"]!;
+        return (int)assignment["round"]! == 1 && int.Parse(item[1..]) % 3 == 0
+            ? ("needs-revision", Api.Review(id, "needs-revision", [3, 2, 3, 3, 2], comments: new() { ["reasoning_structure"] = "Explain each step." }))
+            : ("accept", Api.Review(id, "accept", [5, 4, 4, 5, 4]));
     }
 
     /// <summary>Checks every item and returns how many assignments got their request twice.</summary>
-    private async Task<int> AssertInvariantsAsync(int pairs, Dictionary<string, string> accepted)
+    private async Task<int> AssertInvariantsAsync(int pairs, ConcurrentDictionary<string, string> accepted)
     {
         var counted = new HashSet<string>();
         for (var i = 1; i <= pairs; i++)

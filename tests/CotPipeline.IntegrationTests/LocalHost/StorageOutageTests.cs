@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -43,9 +44,10 @@ public sealed class StorageOutageTests(StorageOutageHostFixture host, ITestOutpu
         var lines = Enumerable.Range(1, Pairs).Select(i => Api.Item($"o{i:D3}", Department, $"Outage question {i}?"));
         Assert.Equal(HttpStatusCode.Accepted, (await host.Http.PostJsonlAsync($"/api/batches?batchId={BatchId}", string.Join('\n', lines))).StatusCode);
 
-        var accepted = new Dictionary<string, string>();
+        var accepted = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();
-        var driver = Task.Run(() => ReviewUntilStoppedAsync(accepted, stop.Token));
+        var driver = Task.Run(() => host.Http.ReviewUntilStoppedAsync(BatchId,
+            a => ("accept", Api.Review((string)a["assignmentId"]!, "accept", [5, 4, 4, 5, 4])), accepted, stop.Token));
         // Mid-batch: some items reviewed, others drafting, waiting or being decided.
         await Api.EventuallyAsync(() => Task.FromResult(accepted.Count), n => n >= Pairs / 2, TimeSpan.FromMinutes(3), $"{Pairs / 2} reviews accepted");
 
@@ -105,39 +107,5 @@ public sealed class StorageOutageTests(StorageOutageHostFixture host, ITestOutpu
         Assert.Contains("storage", body, StringComparison.OrdinalIgnoreCase);
         Assert.NotNull(response.Headers.RetryAfter);
         return $"{(int)response.StatusCode} in {clock.Elapsed.TotalSeconds:0.0} s";
-    }
-
-    /// <summary>Reviewers accept every open assignment; calls that fail while the storage is away are tried again later.</summary>
-    private async Task ReviewUntilStoppedAsync(Dictionary<string, string> accepted, CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                foreach (var a in await host.Http.OpenAssignmentsAsync(BatchId))
-                {
-                    var id = (string)a["assignmentId"]!;
-                    if (accepted.ContainsKey(id) || (string)a["kind"]! != "review")
-                    {
-                        continue;
-                    }
-
-                    var response = await host.Http.PostJsonAsync("/api/reviews", Api.Review(id, "accept", [5, 4, 4, 5, 4]));
-                    if (response.StatusCode == HttpStatusCode.Accepted)
-                    {
-                        lock (accepted)
-                        {
-                            accepted[id] = "accept";
-                        }
-                    }
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
-            {
-                // The storage is away: try again in a moment.
-            }
-
-            await Task.Delay(200, CancellationToken.None);
-        }
     }
 }
