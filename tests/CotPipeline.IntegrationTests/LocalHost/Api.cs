@@ -79,15 +79,17 @@ internal static class Api
     /// <summary>
     /// Simulated reviewers for the fault tests: until stopped, every open review assignment of the batch gets the review
     /// <paramref name="review"/> gives for it (a verdict and the body to post); calls that fail while the host or its storage
-    /// is away are tried again a moment later. Records each review the API accepted (202), with its verdict.
+    /// is away are tried again a moment later. Records each review the API accepted (202), with its verdict. The client is
+    /// asked for on every round: a restarted host comes with a new one.
     /// </summary>
-    public static async Task ReviewUntilStoppedAsync(this HttpClient http, string batchId, Func<JsonNode, (string Verdict, object Body)> review,
+    public static async Task ReviewUntilStoppedAsync(Func<HttpClient> client, string batchId, Func<JsonNode, (string Verdict, object Body)> review,
         ConcurrentDictionary<string, string> accepted, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
+                var http = client();
                 foreach (var a in await http.OpenAssignmentsAsync(batchId))
                 {
                     var id = (string)a["assignmentId"]!;

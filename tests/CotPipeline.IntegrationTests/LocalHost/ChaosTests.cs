@@ -42,7 +42,7 @@ public sealed class ChaosTests(LocalHostFixture host, ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var accepted = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();
-        var driver = Task.Run(() => host.Http.ReviewUntilStoppedAsync(BatchId, Review, accepted, stop.Token));
+        var driver = Task.Run(() => Api.ReviewUntilStoppedAsync(() => host.Http, BatchId, Review, accepted, stop.Token));
         for (var k = 0; k < kills; k++)
         {
             // A random moment while work is in flight: drafting, assigning, reviewing or deciding.

@@ -46,7 +46,7 @@ public sealed class StorageOutageTests(StorageOutageHostFixture host, ITestOutpu
 
         var accepted = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();
-        var driver = Task.Run(() => host.Http.ReviewUntilStoppedAsync(BatchId,
+        var driver = Task.Run(() => Api.ReviewUntilStoppedAsync(() => host.Http, BatchId,
             a => ("accept", Api.Review((string)a["assignmentId"]!, "accept", [5, 4, 4, 5, 4])), accepted, stop.Token));
         // Mid-batch: some items reviewed, others drafting, waiting or being decided.
         await Api.EventuallyAsync(() => Task.FromResult(accepted.Count), n => n >= Pairs / 2, TimeSpan.FromMinutes(3), $"{Pairs / 2} reviews accepted");
