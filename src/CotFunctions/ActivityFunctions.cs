@@ -14,6 +14,7 @@ public sealed class ActivityFunctions(
     AssignReviewers assignReviewers,
     SendReviewRequests sendReviewRequests,
     CloseAssignments closeAssignments,
+    RecoverReviews recoverReviews,
     ReachConsensus reachConsensus,
     RequestAdjudication requestAdjudication,
     FinalizeItem finalizeItem,
@@ -39,11 +40,15 @@ public sealed class ActivityFunctions(
     [Function(TaskNames.CloseAssignments)]
     public Task CloseAssignments([ActivityTrigger] CloseAssignmentsInput input) => closeAssignments.RunAsync(input);
 
+    [Function(TaskNames.RecoverReviews)]
+    public Task<List<string>> RecoverReviews([ActivityTrigger] RecoverReviewsInput input) => recoverReviews.RunAsync(input);
+
     [Function(TaskNames.ReachConsensus)]
     public Task<ConsensusResult> ReachConsensus([ActivityTrigger] ReachConsensusInput input) => reachConsensus.RunAsync(input);
 
     [Function(TaskNames.RequestAdjudication)]
-    public Task<string?> RequestAdjudication([ActivityTrigger] RequestAdjudicationInput input) => requestAdjudication.RunAsync(input);
+    public Task<string?> RequestAdjudication([ActivityTrigger] RequestAdjudicationInput input, [DurableClient] DurableTaskClient client) =>
+        requestAdjudication.RunAsync(input, client);
 
     [Function(TaskNames.FinalizeItem)]
     public Task FinalizeItem([ActivityTrigger] FinalizeItemInput input) => finalizeItem.RunAsync(input);

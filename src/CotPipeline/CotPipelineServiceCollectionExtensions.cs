@@ -49,6 +49,7 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<AssignReviewers>();
         services.AddSingleton<SendReviewRequests>();
         services.AddSingleton<CloseAssignments>();
+        services.AddSingleton<RecoverReviews>();
         services.AddSingleton<ReachConsensus>();
         services.AddSingleton<RequestAdjudication>();
         services.AddSingleton<FinalizeItem>();

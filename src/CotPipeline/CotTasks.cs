@@ -31,8 +31,10 @@ public static class CotTasks
             await a.RunAsync(input);
             return true;
         });
+        Add<RecoverReviews, RecoverReviewsInput, List<string>>(registry, TaskNames.RecoverReviews, (a, _, input) => a.RunAsync(input));
         Add<ReachConsensus, ReachConsensusInput, ConsensusResult>(registry, TaskNames.ReachConsensus, (a, _, input) => a.RunAsync(input));
-        Add<RequestAdjudication, RequestAdjudicationInput, string?>(registry, TaskNames.RequestAdjudication, (a, _, input) => a.RunAsync(input));
+        Add<RequestAdjudication, RequestAdjudicationInput, string?>(registry, TaskNames.RequestAdjudication,
+            (a, sp, input) => a.RunAsync(input, sp.GetRequiredService<DurableTaskClient>()));
         Add<FinalizeItem, FinalizeItemInput, bool>(registry, TaskNames.FinalizeItem, async (a, _, input) =>
         {
             await a.RunAsync(input);

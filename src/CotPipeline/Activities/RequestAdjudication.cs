@@ -1,21 +1,32 @@
 using Azure.Data.Tables;
+using CotPipeline.Constants;
 using CotPipeline.Domain;
 using CotPipeline.Models;
 using CotPipeline.Storage;
+using Microsoft.DurableTask.Client;
 
 namespace CotPipeline.Activities;
 
 /// <summary>
 /// Puts an item at the strike cap before an adjudicator: the item shows "adjudication" and the registry's
-/// adjudicator (of the item's department first) gets an open adjudication assignment. Asking again is harmless.
+/// adjudicator (of the item's department first) gets an open adjudication assignment. Asking again is harmless. A decision
+/// already stored (its event lost when a host died between storing and raising it) is raised to the item again instead.
 /// </summary>
 public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
 {
     /// <summary>Adjudication assignments use round 0, which no review round has.</summary>
     public const int AdjudicationRound = 0;
 
-    public async Task<string?> RunAsync(RequestAdjudicationInput input)
+    /// <summary>The adjudicator asked (null: none is registered, or the decision is already stored and was raised again).</summary>
+    public async Task<string?> RunAsync(RequestAdjudicationInput input, DurableTaskClient client)
     {
+        if (await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(input.BatchId, input.ItemId)) is { } decided)
+        {
+            await client.RaiseEventAsync(Ids.ItemInstance(input.BatchId, input.ItemId), EventNames.AdjudicationSubmitted,
+                new AdjudicationSubmitted(decided.AdjudicatorId, decided.Decision));
+            return null;
+        }
+
         var item = await store.GetRowAsync<ItemRow>(store.Items, input.BatchId, input.ItemId)
             ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no Items row.");
         var adjudicators = new List<ReviewerRow>();

@@ -15,6 +15,7 @@ public static class TaskNames
     public const string AssignReviewers = nameof(CotPipeline.Activities.AssignReviewers);
     public const string SendReviewRequests = nameof(CotPipeline.Activities.SendReviewRequests);
     public const string CloseAssignments = nameof(CotPipeline.Activities.CloseAssignments);
+    public const string RecoverReviews = nameof(CotPipeline.Activities.RecoverReviews);
     public const string ReachConsensus = nameof(CotPipeline.Activities.ReachConsensus);
     public const string RequestAdjudication = nameof(CotPipeline.Activities.RequestAdjudication);
     public const string FinalizeItem = nameof(CotPipeline.Activities.FinalizeItem);
@@ -26,7 +27,7 @@ public static class TaskNames
     public static readonly IReadOnlyList<string> AllActivities =
     [
         ScheduleItemsPage, GenerateCandidate, CommitVersion, AssignReviewers, SendReviewRequests, CloseAssignments,
-        ReachConsensus, RequestAdjudication, FinalizeItem, CancelItemsPage, CloseBatchAssignments,
+        RecoverReviews, ReachConsensus, RequestAdjudication, FinalizeItem, CancelItemsPage, CloseBatchAssignments,
     ];
 }
 

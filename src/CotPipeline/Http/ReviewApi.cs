@@ -154,7 +154,7 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
                 // finishing both again is harmless.
                 if (assignment.Status == AssignmentStatus.Open)
                 {
-                    await MarkSubmittedAsync(id, assignment, ct);
+                    await store.MarkSubmittedAsync(id, assignment, ct);
                 }
 
                 await RaiseAsync(client, id, ct);
@@ -173,19 +173,8 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
             return new ReviewSubmission(SubmissionKind.Late, []);
         }
 
-        await Task.WhenAll(archived, MarkSubmittedAsync(id, assignment, ct), RaiseAsync(client, id, ct));
+        await Task.WhenAll(archived, store.MarkSubmittedAsync(id, assignment, ct), RaiseAsync(client, id, ct));
         return new ReviewSubmission(SubmissionKind.Counted, []);
-    }
-
-    /// <summary>
-    /// The assignment is done: no longer counted as the reviewer's open work, then marked submitted (in this order, so a crash
-    /// between the two leaves the assignment open and the next try, or a recount, finishes it).
-    /// </summary>
-    private async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, CancellationToken ct)
-    {
-        await store.Workloads.CloseAsync(id, ct);
-        assignment.Status = AssignmentStatus.Submitted;
-        await store.Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
     }
 
     private static Task RaiseAsync(DurableTaskClient client, AssignmentId id, CancellationToken ct) =>
@@ -317,6 +306,13 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
             body.FinalText?.Trim(), body.Reason?.Trim(), clock.GetUtcNow());
         if (!await store.CreateJsonAsync(CotStore.AdjudicationPath(body.BatchId!, body.ItemId!), adjudication, ct))
         {
+            // The item still waits (checked above), so the stored decision's event may never have reached it: raise that one again.
+            if (await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(body.BatchId!, body.ItemId!), ct) is { } stored)
+            {
+                await client.RaiseEventAsync(Ids.ItemInstance(body.BatchId!, body.ItemId!), EventNames.AdjudicationSubmitted,
+                    new AdjudicationSubmitted(stored.AdjudicatorId, stored.Decision), ct);
+            }
+
             return new(AdjudicationOutcomeKind.AlreadyDecided, $"Item \"{body.ItemId}\" already has an adjudication; it can be decided once.");
         }
 
@@ -325,7 +321,7 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
         var assignmentId = new AssignmentId(body.BatchId!, body.ItemId!, RequestAdjudication.AdjudicationRound, body.AdjudicatorId!);
         if (await store.GetRowAsync<AssignmentRow>(store.Assignments, body.AdjudicatorId!, assignmentId.ToString(), ct) is { } assignment)
         {
-            await MarkSubmittedAsync(assignmentId, assignment, ct);
+            await store.MarkSubmittedAsync(assignmentId, assignment, ct);
         }
 
         return new(AdjudicationOutcomeKind.Decided, "");

@@ -146,6 +146,9 @@ public sealed record SendReviewRequestsInput(
 
 public sealed record CloseAssignmentsInput(string BatchId, string ItemId, int Round, IReadOnlyList<string> ReviewerIds);
 
+/// <summary>The reviewers of <paramref name="Round"/> whose deadline passed with no event from them.</summary>
+public sealed record RecoverReviewsInput(string BatchId, string ItemId, int Round, IReadOnlyList<string> ReviewerIds);
+
 public sealed record ReachConsensusInput(string BatchId, string ItemId, int Round, IReadOnlyList<string> Counted, bool MayAskExtraReviewer, int Strikes);
 
 public sealed record ConsensusResult(ConsensusOutcome Outcome, string? RewriteBy);

@@ -157,7 +157,12 @@ public static class ReviewItemOrchestrator
                 var until = open.Min(a => due[a].At);
                 if (await WaitForReviewsAsync(ctx, round, open, received, until, roundEnd))
                 {
-                    await RemindOrReassignAsync(ctx, input, round, open.Where(a => !received.Contains(a) && due[a].At <= until).ToList(), due, closed);
+                    var late = open.Where(a => !received.Contains(a) && due[a].At <= until).ToList();
+                    // A review stored whose event never came (its host died between the two) is counted, not reminded.
+                    var stored = await ctx.CallActivityAsync<List<string>>(TaskNames.RecoverReviews,
+                        new RecoverReviewsInput(batchId, itemId, round, late), Retry);
+                    received.AddRange(stored);
+                    await RemindOrReassignAsync(ctx, input, round, late.Except(stored).ToList(), due, closed);
                     continue;
                 }
             }

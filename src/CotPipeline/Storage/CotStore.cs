@@ -244,6 +244,17 @@ public sealed class CotStore
         }
     }
 
+    /// <summary>
+    /// A reviewer's assignment is done: no longer counted as their open work, then marked submitted (in this order, so a crash
+    /// between the two leaves the assignment open and the next try, or a recount, finishes it).
+    /// </summary>
+    public async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, CancellationToken ct = default)
+    {
+        await Workloads.CloseAsync(id, ct);
+        assignment.Status = AssignmentStatus.Submitted;
+        await Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
+    }
+
     /// <summary>Reviews of one round of an item, in submission order.</summary>
     public async Task<List<ReviewRow>> ReviewsOfRoundAsync(string batchId, string itemId, int round, CancellationToken ct = default)
     {

@@ -140,6 +140,7 @@ internal sealed class OverheadScenario : IScenario
             return input.ReviewerIds.Count;
         });
         registry.AddActivityFunc<CloseAssignmentsInput, bool>(TaskNames.CloseAssignments, (_, _) => true);
+        registry.AddActivityFunc<RecoverReviewsInput, List<string>>(TaskNames.RecoverReviews, (_, _) => []);
         registry.AddActivityFunc<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, (_, _) => new ConsensusResult(ConsensusOutcome.Accept, null));
         registry.AddActivityFunc<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, (_, _) => (string?)null);
         registry.AddActivityFunc<FinalizeItemInput, bool>(TaskNames.FinalizeItem, (_, _) => _phase.Finished());

@@ -163,7 +163,7 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         await s.Store.Items.UpsertEntityAsync(new ItemRow { PartitionKey = "b1", RowKey = "q3", Department = "cardiology", State = "adjudication" });
         for (var i = 0; i < 2; i++)
         {
-            await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q3", 1, 3, Deadline));
+            await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q3", 1, 3, Deadline), client);
         }
 
         Assert.Equal(1, await s.Store.Workloads.OpenCountAsync("adj"));
@@ -451,7 +451,7 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         await s.WithReviewerAsync("adj-neuro", "neurology", adjudicator: true);
         await s.WithReviewerAsync("adj-cardio", "cardiology", adjudicator: true);
 
-        var adjudicator = await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q1", 3, 5, Deadline));
+        var adjudicator = await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q1", 3, 5, Deadline), StoreScenario.NoClient);
         Assert.Equal("adj-cardio", adjudicator);
         Assert.Equal("adjudication", (await s.ItemRowAsync()).State);
 
@@ -460,4 +460,74 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Equal((ItemState.Excluded, true), (final!.State, final.Adjudicated));
         Assert.Equal("excluded", (await s.ItemRowAsync()).State);
     }
+
+    [Fact]
+    public async Task RecoverReviews_ReviewStoredButItsEventLost_FoundCountedAndAssignmentFinished_OthersNot()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        foreach (var r in new[] { "stored", "silent", "late" })
+        {
+            await s.WithReviewerAsync(r);
+        }
+
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(3));
+        // What a host that died right after storing the review leaves: the row, the assignment still open, no event.
+        await s.Store.Reviews.AddEntityAsync(ReviewRow.From(ReviewOf("stored"), counted: true));
+        // A review that came after its round closed is kept, never counted.
+        await s.Store.Reviews.AddEntityAsync(ReviewRow.From(ReviewOf("late"), counted: false));
+        var recover = new RecoverReviews(s.Store);
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var found = await recover.RunAsync(new RecoverReviewsInput("b1", "q1", 1, ["stored", "silent", "late"]));
+            Assert.Equal(["stored"], found);
+        }
+
+        Assert.Equal(AssignmentStatus.Submitted, (await AssignmentAsync(s, new AssignmentId("b1", "q1", 1, "stored")))!.Status);
+        Assert.Equal(AssignmentStatus.Open, (await AssignmentAsync(s, new AssignmentId("b1", "q1", 1, "silent")))!.Status);
+        Assert.Equal((0, 1), (await s.Store.Workloads.OpenCountAsync("stored"), await s.Store.Workloads.OpenCountAsync("silent")));
+        // Only the reviewers asked about: a stored review of someone not late is not the deadline's business.
+        Assert.Empty(await recover.RunAsync(new RecoverReviewsInput("b1", "q1", 1, ["silent"])));
+    }
+
+    [Fact]
+    public async Task Adjudication_DecisionStoredButItsEventLost_RaisedAgainOnTheNextRequestAndOnAResubmission()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("adj", adjudicator: true);
+        await s.Store.Items.UpsertEntityAsync(new ItemRow { PartitionKey = "b1", RowKey = "q1", Department = "cardiology", State = "adjudication" });
+        // What a host that died right after storing the decision leaves: the decision, no event.
+        await s.Store.CreateJsonAsync(CotStore.AdjudicationPath("b1", "q1"),
+            new Adjudication("b1", "q1", "adj", AdjudicationDecision.Exclude, null, "off topic", DateTimeOffset.UtcNow));
+        var raised = new List<AdjudicationSubmitted>();
+        var client = new Mock<DurableTaskClient>(MockBehavior.Strict, "test");
+        client.Setup(c => c.RaiseEventAsync(Ids.ItemInstance("b1", "q1"), Constants.EventNames.AdjudicationSubmitted, It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, string _, object? e, CancellationToken _) => raised.Add((AdjudicationSubmitted)e!))
+            .Returns(Task.CompletedTask);
+
+        // The adjudication deadline asks again: the stored decision goes to the item, nobody is asked or e-mailed.
+        var asked = await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q1", 3, 3, Deadline), client.Object);
+        Assert.Null(asked);
+        Assert.Equal(0, await s.Store.Workloads.OpenCountAsync("adj"));
+
+        // The adjudicator tries again with another decision: refused (decided once), and the stored one raised again.
+        var reviews = new ReviewApi(s.Store, new ArtifactCache(s.Store, TimeProvider.System), Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
+        var again = await reviews.DecideAsync(new AdjudicationRequest("b1", "q1", "adj", AdjudicationDecision.Accept, "1. a\n2. b\n3. c\n4. d", null), client.Object, default);
+        Assert.Equal(AdjudicationOutcomeKind.AlreadyDecided, again.Kind);
+        Assert.Equal([new AdjudicationSubmitted("adj", AdjudicationDecision.Exclude), new AdjudicationSubmitted("adj", AdjudicationDecision.Exclude)], raised);
+    }
+
+    private static Review ReviewOf(string reviewerId) => new()
+    {
+        BatchId = "b1",
+        ItemId = "q1",
+        Round = 1,
+        Version = 1,
+        ReviewerId = reviewerId,
+        AssignmentId = new AssignmentId("b1", "q1", 1, reviewerId).ToString(),
+        Scores = RubricOptions.Default().Criteria.ToDictionary(c => c.Id, c => c.ScaleMax),
+        Comments = new Dictionary<string, string>(),
+        Verdict = Verdict.Accept,
+        SubmittedAt = DateTimeOffset.UtcNow,
+    };
 }

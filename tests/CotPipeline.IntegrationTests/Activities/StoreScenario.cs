@@ -3,6 +3,8 @@ using CotPipeline.Domain;
 using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Options;
 using CotPipeline.Storage;
+using Microsoft.DurableTask.Client;
+using Moq;
 
 namespace CotPipeline.IntegrationTests.Activities;
 
@@ -23,6 +25,9 @@ internal sealed class StoreScenario
     }
 
     public CotStore Store { get; }
+
+    /// <summary>A client no step may use: strict, so an event raised where none is due fails the test.</summary>
+    public static DurableTaskClient NoClient => new Mock<DurableTaskClient>(MockBehavior.Strict, "test").Object;
 
     public BatchSettings Settings { get; init; } = BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "offline-template");
 

@@ -37,8 +37,10 @@ public sealed class AdjudicationTests(LocalHostFixture host)
         var waiting = await Api.EventuallyAsync(() => http.GetNodeAsync($"/api/batches/{BatchId}/items?state=adjudication"),
             n => n["items"]!.AsArray().Count == 2, TimeSpan.FromMinutes(1), "both items at adjudication");
         Assert.All(waiting["items"]!.AsArray(), i => Assert.Equal(2, (int)i!["strikes"]!));
-        var adjudications = await http.GetNodeAsync("/api/assignments?reviewerId=adj-boss");
-        Assert.Equal(2, adjudications.AsArray().Count(a => (string)a!["kind"]! == "adjudication" && (string)a["batchId"]! == BatchId));
+        // The item shows "adjudication" from the round's decision on; its adjudicator is asked in the step after.
+        await Api.EventuallyAsync(() => http.GetNodeAsync("/api/assignments?reviewerId=adj-boss"),
+            n => n.AsArray().Count(a => (string)a!["kind"]! == "adjudication" && (string)a["batchId"]! == BatchId) == 2, TimeSpan.FromMinutes(1),
+            "both items' adjudication assignments");
 
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostJsonAsync("/api/adjudications", new
         {

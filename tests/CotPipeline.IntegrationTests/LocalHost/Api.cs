@@ -114,6 +114,18 @@ internal static class Api
         }
     }
 
+    /// <summary>Asserts the status; on a mismatch the failure shows the body and, when given, the tail of the host's log.</summary>
+    public static async Task AssertStatusAsync(this Task<HttpResponseMessage> request, HttpStatusCode status, Func<string>? hostLog = null)
+    {
+        using var response = await request;
+        if (response.StatusCode != status)
+        {
+            var log = hostLog?.Invoke() ?? "";
+            Assert.Fail($"expected {(int)status}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}"
+                + (log.Length > 0 ? $"\nhost log (tail):\n{log[^Math.Min(log.Length, 6000)..]}" : ""));
+        }
+    }
+
     /// <summary>Asserts the status, the Problem Details media type and that "detail" holds each expected piece.</summary>
     public static async Task<JsonNode> AssertProblemAsync(this HttpResponseMessage response, HttpStatusCode status, params string[] expected)
     {

@@ -37,12 +37,12 @@ public sealed class StorageOutageTests(StorageOutageHostFixture host, ITestOutpu
     [Fact]
     public async Task Batch_StorageStoppedForTwentySecondsMidway_EveryItemEndsVerifiedAndNoReviewLostOrCountedTwice()
     {
-        Assert.Equal(HttpStatusCode.OK, (await host.Http.PostJsonAsync("/api/reviewers", Reviewers.Select(r => new
+        await host.Http.PostJsonAsync("/api/reviewers", Reviewers.Select(r => new
         {
             id = r, name = r, email = $"{r}@example.org", departments = new[] { Department }, capacity = 10_000,
-        }).ToArray())).StatusCode);
+        }).ToArray()).AssertStatusAsync(HttpStatusCode.OK, () => host.Output);
         var lines = Enumerable.Range(1, Pairs).Select(i => Api.Item($"o{i:D3}", Department, $"Outage question {i}?"));
-        Assert.Equal(HttpStatusCode.Accepted, (await host.Http.PostJsonlAsync($"/api/batches?batchId={BatchId}", string.Join('\n', lines))).StatusCode);
+        await host.Http.PostJsonlAsync($"/api/batches?batchId={BatchId}", string.Join('\n', lines)).AssertStatusAsync(HttpStatusCode.Accepted, () => host.Output);
 
         var accepted = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();

@@ -134,7 +134,7 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
         var (s, step, _) = await AssignedAsync();
         var adjudicator = $"adj-{Guid.NewGuid():N}"[..12];
         await s.WithReviewerAsync(adjudicator, adjudicator: true);
-        var chosen = await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q1", 1, 5, Deadline));
+        var chosen = await new RequestAdjudication(s.Store, TimeProvider.System).RunAsync(new RequestAdjudicationInput("b1", "q1", 1, 5, Deadline), StoreScenario.NoClient);
         Assert.Equal(adjudicator, chosen);
         var input = new SendReviewRequestsInput("b1", "q1", RequestAdjudication.AdjudicationRound, [adjudicator], MailKind.Adjudication, 0, Deadline);
 

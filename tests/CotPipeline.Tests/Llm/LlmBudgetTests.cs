@@ -17,17 +17,16 @@ public sealed class LlmBudgetTests
     [Fact]
     public async Task AcquireAsync_BeyondTheRequestBurst_WaitsForTheRefill()
     {
-        using var budget = new LlmBudget(requestsPerMinute: 120, tokensPerMinute: 0);
-        for (var i = 0; i < 6; i++)
-        {
-            await budget.AcquireAsync(0, CancellationToken.None);
-        }
+        // 20 a minute: a burst of one request (5 %, at least one), then one every 60/19 s. The refill is that far apart so a slow
+        // machine cannot refill the bucket between the two calls (the limiter's clock is real time).
+        using var budget = new LlmBudget(requestsPerMinute: 20, tokensPerMinute: 0);
+        await budget.AcquireAsync(0, CancellationToken.None);
 
-        var seventh = budget.AcquireAsync(0, CancellationToken.None);
+        var second = budget.AcquireAsync(0, CancellationToken.None);
 
-        Assert.False(seventh.IsCompleted, "the burst (5 % of 120 = 6 requests) is spent");
-        await seventh.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(7, budget.AdmittedRequests);
+        Assert.False(second.IsCompleted, "the burst (one request) is spent");
+        await second.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, budget.AdmittedRequests);
     }
 
     [Fact]

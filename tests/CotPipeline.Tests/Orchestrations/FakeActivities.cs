@@ -16,6 +16,9 @@ internal sealed class FakeActivities
     private readonly ConcurrentQueue<ConsensusResult> _decisions = new();
     private int _nextReviewer;
 
+    /// <summary>Reviewers whose review is "stored" although no event of theirs comes: what <see cref="TaskNames.RecoverReviews"/> finds.</summary>
+    public ConcurrentDictionary<string, bool> StoredWithoutEvent { get; } = new();
+
     public ConcurrentQueue<(string Name, object Input)> Calls { get; } = new();
 
     public FakeActivities Decide(params ConsensusResult[] decisions)
@@ -54,6 +57,8 @@ internal sealed class FakeActivities
         registry.AddActivityFunc<SendReviewRequestsInput, int>(TaskNames.SendReviewRequests, (_, input) =>
             Record(TaskNames.SendReviewRequests, input, input.ReviewerIds.Count));
         registry.AddActivityFunc<CloseAssignmentsInput, bool>(TaskNames.CloseAssignments, (_, input) => Record(TaskNames.CloseAssignments, input, true));
+        registry.AddActivityFunc<RecoverReviewsInput, List<string>>(TaskNames.RecoverReviews, (_, input) =>
+            Record(TaskNames.RecoverReviews, input, input.ReviewerIds.Where(StoredWithoutEvent.ContainsKey).ToList()));
         registry.AddActivityFunc<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, (_, input) =>
             Record(TaskNames.ReachConsensus, input, _decisions.TryDequeue(out var d) ? d : new ConsensusResult(ConsensusOutcome.Accept, null)));
         registry.AddActivityFunc<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, (_, input) => Record<string?>(TaskNames.RequestAdjudication, input, "adj"));

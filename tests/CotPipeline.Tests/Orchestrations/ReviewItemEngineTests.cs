@@ -179,6 +179,22 @@ public sealed class ReviewItemEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReviewItem_ReviewStoredButItsEventLost_CountedAtTheDeadlineWithoutReminder()
+    {
+        var id = await StartAsync(Loop with { ReviewDeadline = TimeSpan.FromSeconds(2), RemindersBeforeReassign = 1 });
+        var (_, reviewers) = await AssignedAsync(1);
+        // The second reviewer's review was stored, then the host died before raising it.
+        _activities.StoredWithoutEvent[reviewers[1]] = true;
+        await ReviewAsync(id, reviewers[0], 1);
+
+        Assert.Equal(ItemState.Verified, (await OutcomeAsync(id)).State);
+        Assert.Equal(reviewers, _activities.Inputs<ReachConsensusInput>(TaskNames.ReachConsensus).Single().Counted);
+        Assert.DoesNotContain(_activities.Inputs<SendReviewRequestsInput>(TaskNames.SendReviewRequests), m => m.Kind == MailKind.Reminder);
+        Assert.Empty(_activities.Inputs<CloseAssignmentsInput>(TaskNames.CloseAssignments));
+        Assert.Equal([reviewers[1]], _activities.Inputs<RecoverReviewsInput>(TaskNames.RecoverReviews).Single().ReviewerIds);
+    }
+
+    [Fact]
     public async Task ReviewItem_DuplicateStaleAndForeignEvents_Ignored()
     {
         var id = await StartAsync();

@@ -235,6 +235,7 @@ public sealed class ReviewItemOrchestratorTests
     {
         var script = Drafting()
             .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"], ["r3"])
+            .Activity<RecoverReviewsInput, List<string>>(TaskNames.RecoverReviews, new List<string>())
             .Action<CloseAssignmentsInput>(TaskNames.CloseAssignments)
             .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null));
         // r1 answers in time; the deadline passes (r2 is reminded), the reminder's deadline passes (r2's review goes to r3); r3 answers.
@@ -262,6 +263,27 @@ public sealed class ReviewItemOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_DeadlinePassesButTheLateReviewWasStored_CountsItWithoutReminderOrReassignment()
+    {
+        // r2's review was stored but its event never came (the host died between the two): the deadline finds it.
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<RecoverReviewsInput, List<string>>(TaskNames.RecoverReviews, new List<string> { "r2" })
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
+            .Reviews(new ReviewSubmitted("a1", "r1", 1))
+            .TimerFires();
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = Loop with { RemindersBeforeReassign = 1 } });
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
+        var recover = script.Input<RecoverReviewsInput>(TaskNames.RecoverReviews);
+        Assert.Equal((1, "r2"), (recover.Round, string.Join(",", recover.ReviewerIds)));
+        Assert.DoesNotContain(script.Calls, c => c.Input is SendReviewRequestsInput { Kind: MailKind.Reminder });
+        Assert.DoesNotContain(script.Calls, c => c.Name == TaskNames.CloseAssignments);
+        Assert.Equal(["r1", "r2"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+    }
+
+    [Fact]
     public async Task RunAsync_MailCannotBeSentEvenAfterRetries_ItemGoesOnAndIsVerified()
     {
         var script = Drafting()
@@ -282,6 +304,7 @@ public sealed class ReviewItemOrchestratorTests
     {
         var script = Drafting()
             .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"], ["r3"])
+            .Activity<RecoverReviewsInput, List<string>>(TaskNames.RecoverReviews, new List<string>())
             .Action<CloseAssignmentsInput>(TaskNames.CloseAssignments)
             .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null));
         script.Context.SetupSequence(c => c.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, It.IsAny<CancellationToken>()))
