@@ -89,15 +89,23 @@ public static class LocalEngine
 
     public static WebApplication MapCotLocal(this WebApplication app)
     {
+        var errors = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CotLocal.Http");
         app.Use(async (context, next) =>
         {
             try
             {
                 await next(context);
             }
-            catch (Exception e) when (StorageUnavailable.Is(e) && !context.Response.HasStarted)
+            catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
-                await StorageUnavailable.WriteAsync(context);
+                if (StorageUnavailable.Is(e))
+                {
+                    await StorageUnavailable.WriteAsync(context);
+                }
+                else
+                {
+                    await ServerError.WriteAsync(context, e, errors);
+                }
             }
         });
         app.MapLocalEngine();

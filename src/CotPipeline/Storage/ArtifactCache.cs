@@ -4,7 +4,10 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace CotPipeline.Storage;
 
-/// <summary>A bounded in-process cache of the write-once blobs the review path reads: settings snapshots, item copies, rationale versions.</summary>
+/// <summary>
+/// A bounded in-process cache of the write-once blobs the review path reads: item copies and rationale versions; settings
+/// snapshots come from the store's own copy (<see cref="CotStore.ReadSettingsAsync(string, DateTimeOffset, CancellationToken)"/>), under the same rule.
+/// </summary>
 /// <remarks>
 /// Such a blob changes in one way only: its batch is purged and a new batch takes the same id. A new batch's blobs are all written
 /// before its assignments, so a caller passes the moment its assignment was created, and an entry read before then is read again.
@@ -21,8 +24,7 @@ public sealed class ArtifactCache(CotStore store, TimeProvider clock) : IDisposa
 
     /// <summary>The settings snapshot of <paramref name="batchId"/>, as seen by an assignment created at <paramref name="notBefore"/>.</summary>
     public Task<BatchSettings> SettingsAsync(string batchId, DateTimeOffset notBefore, CancellationToken ct) =>
-        GetAsync<BatchSettings>(CotStore.SettingsPath(batchId), notBefore,
-            $"Batch {batchId} has no settings snapshot at {CotStore.SettingsPath(batchId)}.", ct);
+        store.ReadSettingsAsync(batchId, notBefore + ClockSkew, ct);
 
     /// <summary>The stored copy of an item (question, options, key).</summary>
     public Task<QaItem> ItemAsync(string batchId, string itemId, DateTimeOffset notBefore, CancellationToken ct) =>

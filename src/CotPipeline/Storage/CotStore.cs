@@ -17,7 +17,7 @@ public sealed class CotStore
 {
     private readonly BlobContainerClient _container;
     private readonly Lazy<Task> _ready;
-    private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt)> _settings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt, DateTimeOffset ReadAtUtc)> _settings = new(StringComparer.Ordinal);
 
     /// <summary>How long a read of a batch's settings is used again (see <see cref="ReadSettingsAsync"/>).</summary>
     public static readonly TimeSpan SettingsLifetime = TimeSpan.FromMinutes(5);
@@ -187,17 +187,27 @@ public sealed class CotStore
     /// copy is kept for <see cref="SettingsLifetime"/>; whatever rewrites it (intake, an operator's retry, a purge before the id is
     /// used again) calls <see cref="ForgetSettings"/>, and another process's copy is at most that old.
     /// </summary>
-    public async Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default)
+    public Task<BatchSettings> ReadSettingsAsync(string batchId, CancellationToken ct = default) =>
+        ReadSettingsAsync(batchId, DateTimeOffset.MinValue, ct);
+
+    /// <summary>
+    /// The same, but a copy read before <paramref name="notBefore"/> is read again: the review path passes the moment the
+    /// reviewer's assignment was created, after every blob of its batch was written, so even a batch purged and started again
+    /// under the same id by another process within the copy's lifetime is seen as it is now.
+    /// </summary>
+    public async Task<BatchSettings> ReadSettingsAsync(string batchId, DateTimeOffset notBefore, CancellationToken ct = default)
     {
-        if (_settings.TryGetValue(batchId, out var kept) && Environment.TickCount64 - kept.ReadAt < (long)SettingsLifetime.TotalMilliseconds)
+        if (_settings.TryGetValue(batchId, out var kept) && Environment.TickCount64 - kept.ReadAt < (long)SettingsLifetime.TotalMilliseconds
+            && kept.ReadAtUtc >= notBefore)
         {
             return kept.Settings;
         }
 
-        var readAt = Environment.TickCount64;
+        // Taken before the read: the snapshot read is at least this recent.
+        var (readAt, readAtUtc) = (Environment.TickCount64, DateTimeOffset.UtcNow);
         var settings = await ReadJsonAsync<BatchSettings>(SettingsPath(batchId), ct)
             ?? throw new InvalidOperationException($"Batch {batchId} has no settings snapshot at {SettingsPath(batchId)}.");
-        _settings[batchId] = (settings, readAt);
+        _settings[batchId] = (settings, readAt, readAtUtc);
         return settings;
     }
 

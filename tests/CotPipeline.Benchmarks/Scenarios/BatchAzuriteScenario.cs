@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using CotLocal;
+using CotPipeline.Benchmarks.Measure;
 using CotPipeline.Constants;
 using CotPipeline.Domain;
 using CotPipeline.Http;
@@ -88,13 +89,19 @@ internal sealed class BatchAzuriteScenario : IScenario
         var answering = AnswerBareAsync(client, stop.Token);
         var outcomes = new ConcurrentDictionary<SubmissionKind, int>();
         var reviewing = BatchScenario.ReviewFromMailAsync(app.Services, client, mail, outcomes, stop.Token);
+        using var requests = new StorageRequests(azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
         try
         {
             var warm = await RunBareAsync(client, "bench-warm", WarmUp, ct);
             report.Line($"warm-up: {WarmUp} bare items in {warm.TotalSeconds:0.0} s (the engine takes its partitions)");
 
+            requests.Take();
             var bare = await RunBareAsync(client, "bench-bare", pairs, ct);
             report.Line($"bare: {pairs:N0} items in {bare.TotalSeconds:0.0} s ({pairs / bare.TotalSeconds:0.0} items/s)");
+            foreach (var line in StorageRequests.Describe(requests.Take(), pairs))
+            {
+                report.Line($"bare: {line}");
+            }
 
             var clock = Stopwatch.StartNew();
             await BatchScenario.SubmitAsync(app.Services, client, BatchId, pairs, ct);
@@ -103,6 +110,10 @@ internal sealed class BatchAzuriteScenario : IScenario
             var loop = clock.Elapsed;
             report.Line($"loop: {pairs:N0} pairs from upload to all finished in {loop.TotalSeconds:0.0} s ({pairs / loop.TotalSeconds:0.0} pairs/s); " +
                 $"reviews: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}");
+            foreach (var line in StorageRequests.Describe(requests.Take(), pairs, top: 30))
+            {
+                report.Line($"loop: {line}");
+            }
 
             var ratio = bare / loop;
             report.Line($"per item: 6 activities and 2 events, and 30% a second round (5 more activities, 2 more events); throughput loop/bare {ratio:0.00}");

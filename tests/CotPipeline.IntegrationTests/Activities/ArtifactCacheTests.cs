@@ -96,6 +96,25 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task SettingsAsync_OneCopyWithTheStore_ReadAgainForAnAssignmentCreatedAfterIt()
+    {
+        // Settings come from the store's kept copy, whose read time is the real clock's (assignments carry the writer's real time).
+        var s = new StoreScenario(azurite);
+        await s.Store.EnsureCreatedAsync();
+        await s.Store.CreateJsonAsync(CotStore.SettingsPath("b1"), BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "of the purged batch"));
+        using var cache = new ArtifactCache(s.Store, _clock);
+        Assert.Equal("of the purged batch", (await cache.SettingsAsync("b1", DateTimeOffset.UtcNow.AddMinutes(-10), default)).Model);
+
+        // Purged by another process (this one's copy is not dropped) and the id reused; the new batch's assignments come after.
+        await s.Store.Blob(CotStore.SettingsPath("b1")).DeleteAsync();
+        await s.Store.CreateJsonAsync(CotStore.SettingsPath("b1"), BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "of the new batch"));
+
+        Assert.Equal("of the purged batch", (await s.Store.ReadSettingsAsync("b1")).Model);
+        Assert.Equal("of the new batch", (await cache.SettingsAsync("b1", DateTimeOffset.UtcNow, default)).Model);
+        Assert.Equal("of the new batch", (await s.Store.ReadSettingsAsync("b1")).Model);
+    }
+
+    [Fact]
     public async Task ItemAsync_TwoItems_EachGetsItsOwn_MissingOneSaysWhich()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
