@@ -43,12 +43,16 @@ public sealed class ChaosTests(LocalHostFixture host, ITestOutputHelper output)
         var accepted = new ConcurrentDictionary<string, string>();
         using var stop = new CancellationTokenSource();
         var driver = Task.Run(() => Api.ReviewUntilStoppedAsync(() => host.Http, BatchId, Review, accepted, stop.Token));
-        for (var k = 0; k < kills; k++)
+        for (var k = 1; k <= kills; k++)
         {
-            // A random moment while work is in flight: drafting, assigning, reviewing or deciding.
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1_500, 8_000)));
+            // Spread over the batch: once the k-th share of the items is verified, at a random moment in the next few seconds,
+            // while the others are drafting, assigned, in review or being decided.
+            var share = pairs * k / (kills + 1);
+            var reached = await Api.EventuallyAsync(() => host.Http.GetNodeAsync($"/api/batches/{BatchId}"),
+                s => (int)s["counts"]!["verified"]! >= share, TimeSpan.FromMinutes(Math.Max(4, pairs / 10)), $"{share} items verified before kill {k}");
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 3_000)));
             host.Kill();
-            output.WriteLine($"killed at {clock.Elapsed.TotalSeconds:0.0} s");
+            output.WriteLine($"killed at {clock.Elapsed.TotalSeconds:0.0} s ({(int)reached["counts"]!["verified"]!} of {pairs} verified)");
             await host.StartHostAsync();
         }
 
