@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using CotPipeline.Domain;
 using CotPipeline.Storage;
@@ -31,6 +32,11 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
     /// </summary>
     private const int MaxReviewQueries = 200;
 
+    private static readonly string[] ItemColumns =
+    [
+        nameof(ItemRow.RowKey), nameof(ItemRow.Department), nameof(ItemRow.State), nameof(ItemRow.Round), nameof(ItemRow.FinalVersion), nameof(ItemRow.Reason),
+    ];
+
     /// <summary>The agreement report writes undefined coefficients as explicit nulls, not as missing fields.</summary>
     private static readonly JsonSerializerOptions ReportJson = new(Json.Explicit) { WriteIndented = true };
 
@@ -55,13 +61,11 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
             await using var reviews = await ReadsReviewsInPassAsync(batchId, records, ct) ? new BatchReviews(store, batchId, reading.Token) : null;
             async Task WriteNextAsync() => await WriteAsync(await ahead.Dequeue(), settings, pseudonyms, agreement, summary, dataset, sft, excluded, ct);
 
-            await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
+            // Only the columns the lines need, and none of the counter rows that follow the items (for a long batch, thousands).
+            var items = store.Items.QueryAsync<ItemRow>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey lt {ItemCounters.NonItemPrefix}"), maxPerPage: 1000, ItemColumns, ct);
+            await foreach (var row in items)
             {
-                if (!ItemCounters.IsItem(row.RowKey))
-                {
-                    continue;
-                }
-
                 var rounds = reviews is null ? null : await reviews.OfItemAsync(row.RowKey);
                 ahead.Enqueue(ReadAsync(batchId, row, rounds, await records.OfItemAsync(row.RowKey), reading.Token));
                 if (ahead.Count == ReadAhead)

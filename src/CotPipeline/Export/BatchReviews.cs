@@ -12,6 +12,9 @@ namespace CotPipeline.Export;
 /// </summary>
 internal sealed class BatchReviews : IAsyncDisposable
 {
+    /// <summary>What <see cref="ReviewedRounds.Of"/> reads of a row.</summary>
+    private static readonly string[] Columns = [nameof(ReviewRow.PartitionKey), nameof(ReviewRow.Counted), nameof(ReviewRow.ReviewJson)];
+
     private readonly string _batchId;
     private readonly IAsyncEnumerator<ReviewRow> _rows;
     private bool _started;
@@ -22,7 +25,7 @@ internal sealed class BatchReviews : IAsyncDisposable
         _batchId = batchId;
         // Exactly the partitions that start with "{batchId}:" (';' follows ':'; ids never contain either).
         var filter = TableClient.CreateQueryFilter($"PartitionKey gt {batchId + ":"} and PartitionKey lt {batchId + ";"}");
-        _rows = store.Reviews.QueryAsync<ReviewRow>(filter, cancellationToken: ct).GetAsyncEnumerator(ct);
+        _rows = store.Reviews.QueryAsync<ReviewRow>(filter, maxPerPage: 1000, Columns, ct).GetAsyncEnumerator(ct);
     }
 
     /// <summary>The rounds of <paramref name="itemId"/>; items must be asked for in ascending (ordinal) id order.</summary>

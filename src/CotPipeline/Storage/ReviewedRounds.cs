@@ -4,7 +4,8 @@ namespace CotPipeline.Storage;
 
 /// <summary>
 /// The counted reviews of one item grouped by round, from its Reviews rows in key order (round, then reviewer). One rule for
-/// both places that gather them: <c>FinalizeItem</c> (into the VerifiedItems row) and the export (for items without one).
+/// both places that gather them: <c>FinalizeItem</c> (into the VerifiedItems row) and the export (for items without one, and
+/// in its pass over a batch's reviews).
 /// </summary>
 public static class ReviewedRounds
 {
@@ -38,5 +39,17 @@ public static class ReviewedRounds
         }
 
         return Of(rows);
+    }
+
+    /// <summary>
+    /// The rounds of one item that reached <paramref name="decisions"/>: the reviews each decision counted, read by key. A query of the
+    /// item's partition would find the same rows, but Azurite scans and sorts the whole table for every query, once per item here.
+    /// </summary>
+    public static async Task<IReadOnlyList<ReviewedRound>> ReadAsync(CotStore store, string batchId, string itemId, IEnumerable<RoundDecision> decisions)
+    {
+        var partition = ReviewRow.PartitionFor(batchId, itemId);
+        var keys = decisions.SelectMany(d => d.Reviewers.Select(reviewer => ReviewRow.RowFor(d.Round, reviewer))).Distinct().Order(StringComparer.Ordinal);
+        var rows = await Task.WhenAll(keys.Select(key => store.GetRowAsync<ReviewRow>(store.Reviews, partition, key)));
+        return Of(rows.OfType<ReviewRow>());
     }
 }
