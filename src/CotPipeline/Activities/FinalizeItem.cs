@@ -6,7 +6,7 @@ namespace CotPipeline.Activities;
 
 /// <summary>
 /// Ends an item's loop: records the item's last state and <c>final.json</c> (which version is final, or why there is none),
-/// and for a verified item the VerifiedItems row the export reads instead of the item's blobs.
+/// and for a verified item the VerifiedItems row the export reads instead of the item's blobs and reviews.
 /// </summary>
 public sealed class FinalizeItem(CotStore store, TimeProvider clock)
 {
@@ -63,14 +63,17 @@ public sealed class FinalizeItem(CotStore store, TimeProvider clock)
         var version = store.ReadJsonAsync<RationaleVersion>(CotStore.VersionPath(batchId, itemId, finalVersion));
         var decisions = Task.WhenAll(Enumerable.Range(1, final.Rounds)
             .Select(round => store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, itemId, round))));
-        await Task.WhenAll(item, version, decisions);
+        var decided = (await decisions).OfType<RoundDecision>().ToList();
+        var rounds = ReviewedRounds.ReadAsync(store, batchId, itemId, decided);
+        await Task.WhenAll(item, version, rounds);
         if (await item is not { } pair || await version is not { } rationale)
         {
             return;
         }
 
-        // Only what the export writes: the pair's free-form metadata and the critique a version answered are left in Blob.
-        var record = new VerifiedItem(pair with { Metadata = null }, rationale with { Critique = null }, final, [.. (await decisions).OfType<RoundDecision>()]);
+        // Only what the export writes: the pair's free-form metadata and the critique a version answered are left in Blob. Every
+        // round of a verified item ended in a decision, which names the reviews it counted.
+        var record = new VerifiedItem(pair with { Metadata = null }, rationale with { Critique = null }, final, decided, await rounds);
         if (VerifiedItemRows.From(batchId, itemId, record) is { } row)
         {
             await store.AddIfMissingAsync(store.VerifiedItems, row);

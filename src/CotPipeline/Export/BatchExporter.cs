@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using CotPipeline.Domain;
 using CotPipeline.Storage;
@@ -10,9 +11,10 @@ namespace CotPipeline.Export;
 /// <summary>
 /// Exports a batch to <c>exports/{batchId}/{exportId}/</c>: the dataset, its training view, the items left out, the
 /// agreement report and a dataset card. Items stream from the Items partition straight into the JSONL blobs; only
-/// the scores (for the agreement report) and a few counts are kept. The batch's reviews and its VerifiedItems rows are
-/// read in one pass each beside the items (all come in item-id order), not per item; only an item without a VerifiedItems
-/// row (finalised before they existed, or too large for one) has its blobs read.
+/// the scores (for the agreement report) and a few counts are kept. The batch's VerifiedItems rows are read in one pass beside
+/// the items (both come in item-id order), and carry each verified item's counted reviews; only an item without a usable row
+/// (not verified, finalised before the rows existed or carried reviews, or too large for one) has its reviews and blobs read
+/// on its own — or, when such items are many, the batch's reviews in one more pass.
 /// </summary>
 public sealed class BatchExporter(CotStore store, TimeProvider clock)
 {
@@ -23,6 +25,17 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
     /// storage busy with a few round trips per item, few enough that memory stays a handful of items.
     /// </summary>
     private const int ReadAhead = 64;
+
+    /// <summary>
+    /// Items whose reviews may be read with one query each; beyond that one pass over the batch's reviews costs less (on Azurite
+    /// every query scans the whole table).
+    /// </summary>
+    private const int MaxReviewQueries = 200;
+
+    private static readonly string[] ItemColumns =
+    [
+        nameof(ItemRow.RowKey), nameof(ItemRow.Department), nameof(ItemRow.State), nameof(ItemRow.Round), nameof(ItemRow.FinalVersion), nameof(ItemRow.Reason),
+    ];
 
     /// <summary>The agreement report writes undefined coefficients as explicit nulls, not as missing fields.</summary>
     private static readonly JsonSerializerOptions ReportJson = new(Json.Explicit) { WriteIndented = true };
@@ -44,18 +57,16 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
             await using var dataset = await OpenAsync(batchId, exportId, ExportFiles.Dataset, ct);
             await using var sft = await OpenAsync(batchId, exportId, ExportFiles.Sft, ct);
             await using var excluded = await OpenAsync(batchId, exportId, ExportFiles.Excluded, ct);
-            await using var reviews = new BatchReviews(store, batchId, reading.Token);
             await using var records = new BatchVerifiedItems(store, batchId, reading.Token);
+            await using var reviews = await ReadsReviewsInPassAsync(batchId, records, ct) ? new BatchReviews(store, batchId, reading.Token) : null;
             async Task WriteNextAsync() => await WriteAsync(await ahead.Dequeue(), settings, pseudonyms, agreement, summary, dataset, sft, excluded, ct);
 
-            await foreach (var row in CotStore.PartitionAsync<ItemRow>(store.Items, batchId, ct))
+            // Only the columns the lines need, and none of the counter rows that follow the items (for a long batch, thousands).
+            var items = store.Items.QueryAsync<ItemRow>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey lt {ItemCounters.NonItemPrefix}"), maxPerPage: 1000, ItemColumns, ct);
+            await foreach (var row in items)
             {
-                if (!ItemCounters.IsItem(row.RowKey))
-                {
-                    continue;
-                }
-
-                var rounds = await reviews.OfItemAsync(row.RowKey);
+                var rounds = reviews is null ? null : await reviews.OfItemAsync(row.RowKey);
                 ahead.Enqueue(ReadAsync(batchId, row, rounds, await records.OfItemAsync(row.RowKey), reading.Token));
                 if (ahead.Count == ReadAhead)
                 {
@@ -93,25 +104,51 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
         return new ExportResult(batchId, exportId, files);
     }
 
+    /// <summary>
+    /// Whether the batch's reviews are read in one pass: when its VerifiedItems rows do not carry them (written before they
+    /// did; the first row tells) or more than <see cref="MaxReviewQueries"/> items are not verified, so have no such row.
+    /// </summary>
+    private async Task<bool> ReadsReviewsInPassAsync(string batchId, BatchVerifiedItems records, CancellationToken ct)
+    {
+        if (await records.FirstAsync() is not { Rounds: not null })
+        {
+            return true;
+        }
+
+        var counts = await ItemCounters.ReadAsync(store.Items, batchId, ct);
+        return counts.Where(c => c.Key != ItemState.Verified.Name()).Sum(c => c.Value) > MaxReviewQueries;
+    }
+
     /// <summary>What the export needs of one item, read from storage; reviewers are still their ids here.</summary>
-    private sealed record StoredItem(ItemRow Row, IReadOnlyList<BatchReviews.Round> Rounds, VerifiedRecords? Verified);
+    private sealed record StoredItem(ItemRow Row, IReadOnlyList<ReviewedRound> Rounds, VerifiedRecords? Verified);
 
     /// <summary>The artifacts of a verified item: the pair, its final version, how the loop ended and each round's decision.</summary>
     private sealed record VerifiedRecords(QaItem Item, RationaleVersion Version, FinalRecord? Final, IReadOnlyList<RoundDecision?> Decisions);
 
+    /// <summary>
+    /// Reads what <paramref name="row"/>'s lines need. <paramref name="rounds"/> are the item's reviews from the batch's pass, or null
+    /// without one: then they come from its VerifiedItems row, or from a query of the item's own reviews.
+    /// </summary>
     private async Task<StoredItem> ReadAsync(
-        string batchId, ItemRow row, IReadOnlyList<BatchReviews.Round> rounds, VerifiedItem? record, CancellationToken ct)
+        string batchId, ItemRow row, IReadOnlyList<ReviewedRound>? rounds, VerifiedItem? record, CancellationToken ct)
     {
-        if (row.State != ItemState.Verified.Name() || row.FinalVersion is not { } finalVersion)
+        var verified = row.State == ItemState.Verified.Name() ? row.FinalVersion : null;
+        if (record?.Version.Version != verified)
+        {
+            record = null;
+        }
+
+        rounds ??= record?.Rounds ?? await ReviewedRounds.ReadAsync(store, batchId, row.RowKey, ct);
+        if (verified is not { } finalVersion)
         {
             return new StoredItem(row, rounds, null);
         }
 
-        if (record?.Version.Version == finalVersion)
+        if (record is not null)
         {
             // The decisions of the rounds reviewed, as the blobs below give them: none for a round without one.
             return new StoredItem(row, rounds, new VerifiedRecords(record.Item, record.Version, record.Final,
-                [.. rounds.Select(r => record.Decisions.FirstOrDefault(d => d.Round == r.Number))]));
+                [.. rounds.Select(r => record.Decisions.FirstOrDefault(d => d.Round == r.Round))]));
         }
 
         var item = await store.ReadItemAsync(batchId, row.RowKey, ct);
@@ -120,7 +157,7 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
         var decisions = new List<RoundDecision?>();
         foreach (var round in rounds)
         {
-            decisions.Add(await store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, row.RowKey, round.Number), ct));
+            decisions.Add(await store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, row.RowKey, round.Round), ct));
         }
 
         return new StoredItem(row, rounds, new VerifiedRecords(item, version, final, decisions));
@@ -132,7 +169,7 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
         StreamWriter dataset, StreamWriter sft, StreamWriter excluded, CancellationToken ct)
     {
         var row = stored.Row;
-        var rounds = stored.Rounds.Select(r => new ExportedRound(r.Number, r.Version,
+        var rounds = stored.Rounds.Select(r => new ExportedRound(r.Round, r.Version,
             [.. r.Reviews.Select(review => new ExportedReview(pseudonyms.Of(review.ReviewerId), review.Verdict, review.Scores))], null)).ToList();
         foreach (var round in rounds)
         {

@@ -7,10 +7,14 @@ namespace CotPipeline.Export;
 /// <summary>
 /// The counted reviews of a batch, read in one pass in key order (partition <c>{batchId}:{itemId}</c>, then round and reviewer)
 /// and handed out item by item as the caller walks the Items partition, which sorts by item id the same way. One range query
-/// instead of one query per item: 31,247 items need a few dozen pages, not 31,247 round trips.
+/// instead of one query per item: 31,247 items need a few dozen pages, not 31,247 round trips. Used for batches whose
+/// VerifiedItems rows do not carry the reviews, or with many items that have no such row.
 /// </summary>
 internal sealed class BatchReviews : IAsyncDisposable
 {
+    /// <summary>What <see cref="ReviewedRounds.Of"/> reads of a row.</summary>
+    private static readonly string[] Columns = [nameof(ReviewRow.PartitionKey), nameof(ReviewRow.Counted), nameof(ReviewRow.ReviewJson)];
+
     private readonly string _batchId;
     private readonly IAsyncEnumerator<ReviewRow> _rows;
     private bool _started;
@@ -21,17 +25,11 @@ internal sealed class BatchReviews : IAsyncDisposable
         _batchId = batchId;
         // Exactly the partitions that start with "{batchId}:" (';' follows ':'; ids never contain either).
         var filter = TableClient.CreateQueryFilter($"PartitionKey gt {batchId + ":"} and PartitionKey lt {batchId + ";"}");
-        _rows = store.Reviews.QueryAsync<ReviewRow>(filter, cancellationToken: ct).GetAsyncEnumerator(ct);
+        _rows = store.Reviews.QueryAsync<ReviewRow>(filter, maxPerPage: 1000, Columns, ct).GetAsyncEnumerator(ct);
     }
 
-    /// <summary>One round of an item: the version reviewed and its counted reviews, in reviewer order.</summary>
-    public sealed record Round(int Number, int Version, IReadOnlyList<Scored> Reviews);
-
-    /// <summary>What the export keeps of a review: no comments, no rewrite.</summary>
-    public sealed record Scored(string ReviewerId, Verdict Verdict, IReadOnlyDictionary<string, int> Scores);
-
     /// <summary>The rounds of <paramref name="itemId"/>; items must be asked for in ascending (ordinal) id order.</summary>
-    public async Task<IReadOnlyList<Round>> OfItemAsync(string itemId)
+    public async Task<IReadOnlyList<ReviewedRound>> OfItemAsync(string itemId)
     {
         var partition = ReviewRow.PartitionFor(_batchId, itemId);
         if (!_started)
@@ -46,26 +44,14 @@ internal sealed class BatchReviews : IAsyncDisposable
             _more = await _rows.MoveNextAsync();
         }
 
-        var rounds = new List<Round>();
-        var reviews = new List<Scored>();
+        var rows = new List<ReviewRow>();
         while (_more && _rows.Current.PartitionKey == partition)
         {
-            if (_rows.Current.Counted)
-            {
-                var review = Json.Deserialize<Review>(_rows.Current.ReviewJson);
-                if (rounds.Count == 0 || rounds[^1].Number != review.Round)
-                {
-                    reviews = [];
-                    rounds.Add(new Round(review.Round, review.Version, reviews));
-                }
-
-                reviews.Add(new Scored(review.ReviewerId, review.Verdict, review.Scores));
-            }
-
+            rows.Add(_rows.Current);
             _more = await _rows.MoveNextAsync();
         }
 
-        return rounds;
+        return ReviewedRounds.Of(rows);
     }
 
     public ValueTask DisposeAsync() => _rows.DisposeAsync();

@@ -27,6 +27,40 @@ public sealed class FinalizeItemTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task RunAsync_Verified_RecordCarriesTheCountedReviewsOfEachRound()
+    {
+        var s = await VerifiableAsync();
+        // Each round's decision counted r1 and r2; r3's review reached round 2 but not its decision, the late one came after it.
+        await s.AddReviewAsync(StoreScenario.Review("r2", 1, Verdict.NeedsRevision, 2, comment: "Say why."));
+        await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 3, rewrite: "1. a\n2. b"));
+        await s.AddReviewAsync(StoreScenario.Review("r3", 2, Verdict.Accept, 5));
+        await s.AddReviewAsync(StoreScenario.Review("r2", 2, Verdict.Accept, 4));
+        await s.AddReviewAsync(StoreScenario.Review("r1", 2, Verdict.Accept, 5));
+        await s.AddReviewAsync(StoreScenario.Review("late", 2, Verdict.NeedsRevision, 1), counted: false);
+
+        await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(Verified);
+
+        var record = VerifiedItemRows.Read((await s.Store.GetRowAsync<TableEntity>(s.Store.VerifiedItems, "b1", "q1"))!);
+        // In key order (round, then reviewer id), as the export's pass over the Reviews table gives them; comments and rewrites left out.
+        Assert.Equal(
+            [(1, 1, "r1", Verdict.NeedsRevision, 3), (1, 1, "r2", Verdict.NeedsRevision, 2), (2, 2, "r1", Verdict.Accept, 5), (2, 2, "r2", Verdict.Accept, 4)],
+            record.Rounds!.SelectMany(r => r.Reviews.Select(x => (r.Round, r.Version, x.ReviewerId, x.Verdict, x.Scores["reasoning_structure"]))));
+        Assert.All(record.Rounds!.SelectMany(r => r.Reviews), x => Assert.Equal(5, x.Scores.Count));
+    }
+
+    [Fact]
+    public async Task RunAsync_VerifiedWithoutReviews_RecordCarriesNoRounds()
+    {
+        var s = await VerifiableAsync();
+
+        await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(Verified);
+
+        var record = VerifiedItemRows.Read((await s.Store.GetRowAsync<TableEntity>(s.Store.VerifiedItems, "b1", "q1"))!);
+        Assert.NotNull(record.Rounds);
+        Assert.Empty(record.Rounds);
+    }
+
+    [Fact]
     public async Task RunAsync_Retried_WritesTheRecordOnce()
     {
         var s = await VerifiableAsync();

@@ -105,6 +105,54 @@ public sealed class BatchExporterTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task ExportAsync_RowsCarryTheReviews_VerifiedItemsNeedNoReviewsRows()
+    {
+        var blobsOnly = await LayDownBatchAsync();
+        var all = await LayDownBatchAsync(throughFinalizeItem: _ => true);
+        // The verified items' reviews now exist only in their VerifiedItems rows; q5 and q6 (not verified) keep theirs.
+        foreach (var item in new[] { "q1", "q2", "q3", "q4" })
+        {
+            await foreach (var review in CotStore.PartitionAsync<TableEntity>(all.Store.Reviews, ReviewRow.PartitionFor(BatchId, item)))
+            {
+                await all.Store.Reviews.DeleteEntityAsync(review.PartitionKey, review.RowKey);
+            }
+        }
+
+        Assert.Equal(await ExportFilesAsync(blobsOnly), await ExportFilesAsync(all));
+    }
+
+    [Fact]
+    public async Task ExportAsync_RowsWrittenBeforeTheyCarriedReviews_SameFilesAsFromTheBlobs()
+    {
+        var blobsOnly = await LayDownBatchAsync();
+        var old = await LayDownBatchAsync(throughFinalizeItem: _ => true);
+        await foreach (var row in old.Store.VerifiedItems.QueryAsync<TableEntity>(r => r.PartitionKey == BatchId))
+        {
+            var record = VerifiedItemRows.Read(row);
+            Assert.NotNull(record.Rounds);
+            await old.Store.VerifiedItems.UpsertEntityAsync(VerifiedItemRows.From(BatchId, row.RowKey, record with { Rounds = null })!, TableUpdateMode.Replace);
+        }
+
+        Assert.Equal(await ExportFilesAsync(blobsOnly), await ExportFilesAsync(old));
+    }
+
+    [Fact]
+    public async Task ExportAsync_ManyItemsNotVerified_SameFilesFromOnePassOverTheReviews()
+    {
+        var blobsOnly = await LayDownBatchAsync();
+        var many = await LayDownBatchAsync(throughFinalizeItem: _ => true);
+        // Counted as if a thousand more items had been excluded: all reviews are read in one pass, not one query each, and the
+        // rows' own are not used (emptied here, they would lose every review).
+        await many.Store.Items.UpsertEntityAsync(new TableEntity(BatchId, ItemCounters.RowKey(1)) { [nameof(ItemState.Excluded)] = 1_000 });
+        await foreach (var row in many.Store.VerifiedItems.QueryAsync<TableEntity>(r => r.PartitionKey == BatchId))
+        {
+            await many.Store.VerifiedItems.UpsertEntityAsync(VerifiedItemRows.From(BatchId, row.RowKey, VerifiedItemRows.Read(row) with { Rounds = [] })!, TableUpdateMode.Replace);
+        }
+
+        Assert.Equal(await ExportFilesAsync(blobsOnly), await ExportFilesAsync(many));
+    }
+
+    [Fact]
     public async Task ExportAsync_RecordOverAPropertyOrOverAnEntity_SameFilesAsFromTheBlobs()
     {
         // q1's record is split over properties (64 KiB each), with a character outside the BMP across a cut; q2's is over 1 MiB.
