@@ -11,8 +11,7 @@ public sealed class ReachConsensus(CotStore store, TimeProvider clock)
     {
         var settings = await store.ReadSettingsAsync(input.BatchId);
         var rows = await store.ReviewsOfRoundAsync(input.BatchId, input.ItemId, input.Round, input.Counted);
-        var reviews = rows.Select(r => Json.Deserialize<Review>(r.ReviewJson))
-            .ToList();
+        var reviews = rows.Select(r => Json.Deserialize<Review>(r.ReviewJson)).ToList();
         var decision = Consensus.Decide(settings.Rubric, reviews, settings.DisagreementSpread, input.MayAskExtraReviewer);
         var rewriteBy = decision.Outcome == ConsensusOutcome.Reject
             ? reviews.FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Rewrite))?.ReviewerId
