@@ -56,7 +56,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             }
         }
 
-        await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
+        await store.UpdateItemAsync(item, row =>
         {
             if (input.Round < row.Round || input.Version < row.CurrentVersion)
             {

@@ -12,8 +12,7 @@ public sealed class CommitVersion(CotStore store, TimeProvider clock)
 {
     public async Task<CommitVersionResult> RunAsync(CommitVersionInput input)
     {
-        var path = CotStore.VersionPath(input.BatchId, input.ItemId, input.Version);
-        var version = await store.ReadJsonAsync<RationaleVersion>(path) ?? await CreateAsync(input, path);
+        var version = await CreateAsync(input, CotStore.VersionPath(input.BatchId, input.ItemId, input.Version));
         await store.UpdateItemAsync(input.BatchId, input.ItemId, row =>
         {
             if (input.Version < row.CurrentVersion)
@@ -32,16 +31,16 @@ public sealed class CommitVersion(CotStore store, TimeProvider clock)
     {
         var version = input.Origin switch
         {
-            VersionOrigin.Candidate => (await store.ReadJsonAsync<RationaleVersion>(input.CandidatePath!)
+            VersionOrigin.Candidate => (await store.ReadArtifactAsync<RationaleVersion>(input.BatchId, input.CandidatePath!)
                 ?? throw new InvalidOperationException($"Candidate {input.CandidatePath} is missing.")) with { Version = input.Version },
             VersionOrigin.ReviewRewrite => await FromRewriteAsync(input),
             VersionOrigin.Adjudication => await FromAdjudicationAsync(input),
             _ => throw new ArgumentOutOfRangeException(nameof(input), input.Origin, "Unknown version origin."),
         };
-        if (!await store.CreateJsonAsync(path, version))
+        if (!await store.CreateArtifactAsync(input.BatchId, path, version))
         {
-            // A retry raced us to it: the stored one is the record.
-            version = await store.ReadVersionAsync(input.BatchId, input.ItemId, input.Version);
+            // An earlier run of this step (or a retry racing us) stored it first: the stored one is the record.
+            version = await store.KeptVersionAsync(input.BatchId, input.ItemId, input.Version);
         }
 
         return version;
@@ -55,7 +54,7 @@ public sealed class CommitVersion(CotStore store, TimeProvider clock)
         var reviews = rows.Where(r => r.Counted).Select(r => Json.Deserialize<Review>(r.ReviewJson)).ToList();
         var author = reviews.FirstOrDefault(r => r.ReviewerId == input.ReviewerId && !string.IsNullOrWhiteSpace(r.Rewrite))
             ?? throw new InvalidOperationException($"Round {round} of {input.BatchId}/{input.ItemId} has no rewrite by {input.ReviewerId}.");
-        var item = await store.ReadItemAsync(input.BatchId, input.ItemId);
+        var item = await store.KeptItemAsync(input.BatchId, input.ItemId);
         return Human(input, RationaleText.Split(author.Rewrite!), item.Answer, author.ReviewerId, round,
             CritiqueText.Format(reviews.Select((r, i) => new Llm.CritiqueEntry($"Reviewer {i + 1}", r.Verdict, r.Scores, r.Comments)).ToList(), settings.Rubric));
     }
@@ -64,7 +63,7 @@ public sealed class CommitVersion(CotStore store, TimeProvider clock)
     {
         var adjudication = await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(input.BatchId, input.ItemId))
             ?? throw new InvalidOperationException($"Item {input.BatchId}/{input.ItemId} has no adjudication.");
-        var item = await store.ReadItemAsync(input.BatchId, input.ItemId);
+        var item = await store.KeptItemAsync(input.BatchId, input.ItemId);
         return Human(input, RationaleText.Split(adjudication.FinalText ?? ""), item.Answer, adjudication.AdjudicatorId, null, adjudication.Reason);
     }
 

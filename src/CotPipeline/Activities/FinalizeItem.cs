@@ -59,10 +59,10 @@ public sealed class FinalizeItem(CotStore store, TimeProvider clock)
     /// </summary>
     private async Task RecordVerifiedAsync(string batchId, string itemId, int finalVersion, FinalRecord final)
     {
-        var item = store.ReadJsonAsync<QaItem>(CotStore.ItemPath(batchId, itemId));
-        var version = store.ReadJsonAsync<RationaleVersion>(CotStore.VersionPath(batchId, itemId, finalVersion));
+        var item = store.ReadArtifactAsync<QaItem>(batchId, CotStore.ItemPath(batchId, itemId));
+        var version = store.ReadArtifactAsync<RationaleVersion>(batchId, CotStore.VersionPath(batchId, itemId, finalVersion));
         var decisions = Task.WhenAll(Enumerable.Range(1, final.Rounds)
-            .Select(round => store.ReadJsonAsync<RoundDecision>(CotStore.DecisionPath(batchId, itemId, round))));
+            .Select(round => store.ReadArtifactAsync<RoundDecision>(batchId, CotStore.DecisionPath(batchId, itemId, round))));
         var decided = (await decisions).OfType<RoundDecision>().ToList();
         var rounds = ReviewedRounds.ReadAsync(store, batchId, itemId, decided);
         await Task.WhenAll(item, version, rounds);

@@ -11,14 +11,14 @@ public sealed class GenerateCandidate(CotStore store, IRationaleModel model, Tim
     public async Task<CandidateResult> RunAsync(GenerateCandidateInput input)
     {
         var path = CotStore.CandidatePath(input.BatchId, input.ItemId, input.Version, input.Candidate, input.Attempt);
-        var item = await store.ReadItemAsync(input.BatchId, input.ItemId);
+        var item = await store.KeptItemAsync(input.BatchId, input.ItemId);
         var settings = await store.ReadSettingsAsync(input.BatchId);
 
         // A retried activity finds its earlier candidate and judges it again rather than calling the LLM twice.
-        var candidate = await store.ReadJsonAsync<RationaleVersion>(path);
+        var candidate = await store.ReadArtifactAsync<RationaleVersion>(input.BatchId, path);
         if (candidate is null)
         {
-            var previous = input.ParentVersion is { } parent ? await store.ReadVersionAsync(input.BatchId, input.ItemId, parent) : null;
+            var previous = input.ParentVersion is { } parent ? await store.KeptVersionAsync(input.BatchId, input.ItemId, parent) : null;
             var critique = input.CritiqueRound is { } round ? await CritiqueAsync(input.BatchId, input.ItemId, round) : null;
             GeneratedRationale generated;
             try
@@ -48,7 +48,7 @@ public sealed class GenerateCandidate(CotStore store, IRationaleModel model, Tim
                 Tokens = generated.Tokens,
                 CreatedAt = clock.GetUtcNow(),
             };
-            await store.CreateJsonAsync(path, candidate);
+            await store.CreateArtifactAsync(input.BatchId, path, candidate);
         }
 
         var problems = Gates.Check(item, candidate.Steps, candidate.FinalAnswer, settings);

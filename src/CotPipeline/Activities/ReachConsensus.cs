@@ -10,10 +10,8 @@ public sealed class ReachConsensus(CotStore store, TimeProvider clock)
     public async Task<ConsensusResult> RunAsync(ReachConsensusInput input)
     {
         var settings = await store.ReadSettingsAsync(input.BatchId);
-        var rows = await store.ReviewsOfRoundAsync(input.BatchId, input.ItemId, input.Round);
-        var reviews = rows.Where(r => input.Counted.Contains(r.ReviewerId))
-            .Select(r => Json.Deserialize<Review>(r.ReviewJson))
-            .ToList();
+        var rows = await store.ReviewsOfRoundAsync(input.BatchId, input.ItemId, input.Round, input.Counted);
+        var reviews = rows.Select(r => Json.Deserialize<Review>(r.ReviewJson)).ToList();
         var decision = Consensus.Decide(settings.Rubric, reviews, settings.DisagreementSpread, input.MayAskExtraReviewer);
         var rewriteBy = decision.Outcome == ConsensusOutcome.Reject
             ? reviews.FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Rewrite))?.ReviewerId
@@ -28,10 +26,10 @@ public sealed class ReachConsensus(CotStore store, TimeProvider clock)
             return new ConsensusResult(decision.Outcome, null);
         }
 
-        if (!await store.CreateJsonAsync(path, record))
+        if (!await store.CreateArtifactAsync(input.BatchId, path, record))
         {
             // A retried step: the decision already recorded stands.
-            record = await store.ReadJsonAsync<RoundDecision>(path) ?? record;
+            record = await store.ReadArtifactAsync<RoundDecision>(input.BatchId, path) ?? record;
         }
 
         if (record.Outcome == ConsensusOutcome.Reject)

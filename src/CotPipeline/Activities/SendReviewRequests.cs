@@ -20,7 +20,7 @@ public sealed class SendReviewRequests(CotStore store, ReviewLinkSigner signer, 
     /// <summary>Number of e-mails this call sent (a retry that finds them sent returns fewer).</summary>
     public async Task<int> RunAsync(SendReviewRequestsInput input)
     {
-        var item = await store.ReadItemAsync(input.BatchId, input.ItemId);
+        var item = await store.KeptItemAsync(input.BatchId, input.ItemId);
         var settings = await store.ReadSettingsAsync(input.BatchId);
         var criteria = settings.Rubric.Select(c => c.Name).ToList();
         var sent = 0;

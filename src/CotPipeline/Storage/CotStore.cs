@@ -6,6 +6,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using CotPipeline.Domain;
 using CotPipeline.Models;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Primitives;
 
 namespace CotPipeline.Storage;
 
@@ -13,11 +15,16 @@ namespace CotPipeline.Storage;
 /// Every read and write of artifacts (Blob) and the index (Tables), with the paths and keys of ARCHITECTURE.md.
 /// Blobs that record history are written create-only: nothing is overwritten.
 /// </summary>
-public sealed class CotStore
+public sealed class CotStore : IDisposable
 {
     private readonly BlobContainerClient _container;
     private readonly Lazy<Task> _ready;
     private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt, DateTimeOffset ReadAtUtc)> _settings = new(StringComparer.Ordinal);
+    private readonly MemoryCache _artifacts = new(new MemoryCacheOptions { SizeLimit = ArtifactBytes });
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _artifactsOfBatch = new(StringComparer.Ordinal);
+
+    /// <summary>Bytes of JSON of write-once blobs kept at most (see <see cref="ReadArtifactAsync"/>): some minutes of a batch's items.</summary>
+    public const long ArtifactBytes = 32 * 1024 * 1024;
 
     /// <summary>How long a read of a batch's settings is used again (see <see cref="ReadSettingsAsync"/>).</summary>
     public static readonly TimeSpan SettingsLifetime = TimeSpan.FromMinutes(5);
@@ -34,6 +41,8 @@ public sealed class CotStore
         VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
         _ready = new Lazy<Task>(CreateAsync);
     }
+
+    public void Dispose() => _artifacts.Dispose();
 
     public TableClient Batches { get; }
     public TableClient Items { get; }
@@ -133,12 +142,15 @@ public sealed class CotStore
     /// Writes a blob if it is still as read: <paramref name="etag"/> from <see cref="ReadJsonWithETagAsync"/>, or null for a blob
     /// that did not exist. False when another writer got there first.
     /// </summary>
-    public async Task<bool> SaveJsonAsync<T>(string path, T value, ETag? etag, CancellationToken ct = default)
+    public Task<bool> SaveJsonAsync<T>(string path, T value, ETag? etag, CancellationToken ct = default) =>
+        UploadJsonAsync(path, Json.Serialize(value), etag, ct);
+
+    private async Task<bool> UploadJsonAsync(string path, string json, ETag? etag, CancellationToken ct)
     {
         try
         {
             await _container.GetBlobClient(path).UploadAsync(
-                BinaryData.FromString(Json.Serialize(value)),
+                BinaryData.FromString(json),
                 new BlobUploadOptions
                 {
                     Conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All },
@@ -211,8 +223,81 @@ public sealed class CotStore
         return settings;
     }
 
-    /// <summary>Drops the kept copy of a batch's settings, so the next read gets the stored snapshot.</summary>
-    public void ForgetSettings(string batchId) => _settings.TryRemove(batchId, out _);
+    /// <summary>Drops the kept copies of a batch's settings and artifacts, so the next read gets what is stored.</summary>
+    public void ForgetSettings(string batchId)
+    {
+        _settings.TryRemove(batchId, out _);
+        if (_artifactsOfBatch.TryRemove(batchId, out var kept))
+        {
+            kept.Cancel();
+            kept.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A write-once blob of a batch (an item's copy, a rationale candidate or version, a round's decision), kept in memory after it
+    /// is read or written here (<see cref="CreateArtifactAsync"/>) so the steps of an item that read what an earlier step wrote do
+    /// not read it again; null when there is none. Such a blob changes only when its batch is purged and the id used again: as
+    /// with the settings (<see cref="ForgetSettings"/>), a copy is kept for <see cref="SettingsLifetime"/> at most.
+    /// </summary>
+    public async Task<T?> ReadArtifactAsync<T>(string batchId, string path, CancellationToken ct = default)
+        where T : class
+    {
+        if (_artifacts.TryGetValue(path, out var kept) && kept is T value)
+        {
+            return value;
+        }
+
+        try
+        {
+            var content = (await _container.GetBlobClient(path).DownloadContentAsync(ct)).Value.Content;
+            value = Json.Deserialize<T>(content.ToString());
+            Keep(batchId, path, value, content.ToMemory().Length);
+            return value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><see cref="CreateJsonAsync"/> for a write-once blob of a batch, kept in memory when this call wrote it (<see cref="ReadArtifactAsync"/>).</summary>
+    public async Task<bool> CreateArtifactAsync<T>(string batchId, string path, T value, CancellationToken ct = default)
+        where T : class
+    {
+        var json = Json.Serialize(value);
+        if (!await UploadJsonAsync(path, json, null, ct))
+        {
+            return false;
+        }
+
+        Keep(batchId, path, value, json.Length);
+        return true;
+    }
+
+    private void Keep(string batchId, string path, object value, long bytes)
+    {
+        var batch = _artifactsOfBatch.GetOrAdd(batchId, _ => new CancellationTokenSource());
+        try
+        {
+            _artifacts.Set(path, value, new MemoryCacheEntryOptions { Size = bytes, AbsoluteExpirationRelativeToNow = SettingsLifetime }
+                .AddExpirationToken(new CancellationChangeToken(batch.Token)));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The batch was forgotten meanwhile: nothing to keep.
+        }
+    }
+
+    /// <summary>An item's stored copy, kept in memory (<see cref="ReadArtifactAsync"/>).</summary>
+    public async Task<QaItem> KeptItemAsync(string batchId, string itemId, CancellationToken ct = default) =>
+        await ReadArtifactAsync<QaItem>(batchId, ItemPath(batchId, itemId), ct)
+        ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no stored copy at {ItemPath(batchId, itemId)}.");
+
+    /// <summary>Rationale version <paramref name="version"/> of an item, kept in memory (<see cref="ReadArtifactAsync"/>).</summary>
+    public async Task<RationaleVersion> KeptVersionAsync(string batchId, string itemId, int version, CancellationToken ct = default) =>
+        await ReadArtifactAsync<RationaleVersion>(batchId, VersionPath(batchId, itemId, version), ct)
+        ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no version {version}.");
 
     public async Task<QaItem> ReadItemAsync(string batchId, string itemId, CancellationToken ct = default) =>
         await ReadJsonAsync<QaItem>(ItemPath(batchId, itemId), ct)
@@ -281,6 +366,20 @@ public sealed class CotStore
         return rows.OrderBy(r => r.SubmittedAt).ThenBy(r => r.ReviewerId, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The reviews of <paramref name="reviewerIds"/> in one round of an item, in submission order: point reads, where a query of the
+    /// round would scan the whole Reviews table on the local emulator (its queries read every row of a table), which grows with every
+    /// review of every batch.
+    /// </summary>
+    public async Task<List<ReviewRow>> ReviewsOfRoundAsync(
+        string batchId, string itemId, int round, IEnumerable<string> reviewerIds, CancellationToken ct = default)
+    {
+        var pk = ReviewRow.PartitionFor(batchId, itemId);
+        var rows = await Task.WhenAll(reviewerIds.Distinct(StringComparer.Ordinal)
+            .Select(reviewerId => GetRowAsync<ReviewRow>(Reviews, pk, ReviewRow.RowFor(round, reviewerId), ct)));
+        return rows.OfType<ReviewRow>().OrderBy(r => r.SubmittedAt).ThenBy(r => r.ReviewerId, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>Every row of one partition, in key order.</summary>
     public static async IAsyncEnumerable<T> PartitionAsync<T>(
         TableClient table, string pk, [EnumeratorCancellation] CancellationToken ct = default)
@@ -298,12 +397,23 @@ public sealed class CotStore
     /// for the row as it stands, and a row in a final state is changed only by <paramref name="finalizing"/> writes.
     /// True when the change was written.
     /// </summary>
-    public async Task<bool> UpdateItemAsync(
-        string batchId, string itemId, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing = false, CancellationToken ct = default)
+    public Task<bool> UpdateItemAsync(
+        string batchId, string itemId, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing = false, CancellationToken ct = default) =>
+        UpdateItemAsync(batchId, itemId, null, change, now, finalizing, ct);
+
+    /// <summary>
+    /// <see cref="UpdateItemAsync(string, string, Func{ItemRow, bool}, DateTimeOffset, bool, CancellationToken)"/> starting from a row the
+    /// caller read (not in a final state): if it changed since, the write is refused by its ETag and the row is read again.
+    /// </summary>
+    public Task<bool> UpdateItemAsync(ItemRow read, Func<ItemRow, bool> change, DateTimeOffset now, CancellationToken ct = default) =>
+        UpdateItemAsync(read.PartitionKey, read.RowKey, read, change, now, finalizing: false, ct);
+
+    private async Task<bool> UpdateItemAsync(
+        string batchId, string itemId, ItemRow? read, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var row = await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
+            var row = (attempt == 0 ? read : null) ?? await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
                 ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
             var from = ItemStates.Parse(row.State);
             var since = row.UpdatedAt;

@@ -68,10 +68,13 @@ internal sealed class BatchScenario : IScenario
 
         var clock = Stopwatch.StartNew();
         await using var memory = MemoryWatch.Start(Environment.ProcessId);
+        var cpu = CpuTime.Start();
+        using var calls = new StorageCalls();
         await SubmitAsync(host.Services, host.Client, BatchId, pairs, ct);
         report.Line($"intake of {pairs:N0} pairs took {clock.Elapsed.TotalSeconds:0.0} s");
         await WaitFinishedAsync(store, BatchId, pairs, outcomes, report, ct);
         clock.Stop();
+        var (selfCpu, childCpu) = cpu.Read();
         await memory.StopAsync();
         await stop.CancelAsync();
         await reviewing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -79,6 +82,8 @@ internal sealed class BatchScenario : IScenario
         var minutes = clock.Elapsed.TotalMinutes;
         var projected = minutes * FullBatch / pairs;
         report.Line($"{pairs:N0} pairs from upload to all finished in {minutes:0.0} min ({pairs / clock.Elapsed.TotalSeconds:0.0} pairs/s); {memory.Describe()}");
+        report.Line($"CPU per pair: this process {1000 * selfCpu / pairs:0} ms, {string.Join(", ", childCpu.Select(c => $"{c.Name} {1000 * c.Seconds / pairs:0} ms"))}");
+        report.Line($"storage calls per pair: {(double)calls.Total / pairs:0.0} ({string.Join(", ", calls.Counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {(double)c.Value / pairs:0.00}"))})");
         report.Line($"reviews: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}; {FullBatch:N0} pairs at this rate: {projected:0} min (linear projection)");
         return new Outcome($"minutes[N={pairs}]={minutes:0.0},projected-{FullBatch}={projected:0},peak-MiB={memory.PeakMiB:0}",
             projected <= GoalMinutes && memory.PeakMiB <= GoalMiB);

@@ -333,6 +333,58 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task GenerateCandidate_RetriedInAnotherProcess_DoesNotCallTheModelAgain()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var model = new Mock<IRationaleModel>(MockBehavior.Strict);
+        model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new GeneratedRationale(["首先", "then C"], "C", "m1", "rationale-v1", new TokenUsage(100, 20)));
+        var input = new GenerateCandidateInput("b1", "q1", 1, 0, 0, null, null, null);
+
+        var first = await new GenerateCandidate(s.Store, model.Object, TimeProvider.System).RunAsync(input);
+        var retry = await new GenerateCandidate(s.OtherProcessStore(), model.Object, TimeProvider.System).RunAsync(input);
+
+        Assert.Equal(first with { Problems = [] }, retry with { Problems = [] });
+        model.Verify(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task CommitVersion_FromCandidate_RetriedInAnotherProcess_TheFirstVersionStands()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var model = new Mock<IRationaleModel>();
+        model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new GeneratedRationale(["首先", "then C"], "C", "m1", "rationale-v1", new TokenUsage(100, 20)));
+        var candidate = await new GenerateCandidate(s.Store, model.Object, TimeProvider.System)
+            .RunAsync(new GenerateCandidateInput("b1", "q1", 1, 0, 0, null, null, null));
+        var input = new CommitVersionInput("b1", "q1", 1, null, VersionOrigin.Candidate, CandidatePath: candidate.Path);
+
+        var first = await new CommitVersion(s.Store, TimeProvider.System).RunAsync(input);
+        var before = (await s.Store.Blob(CotStore.VersionPath("b1", "q1", 1)).GetPropertiesAsync()).Value.ETag;
+        var retry = await new CommitVersion(s.OtherProcessStore(), TimeProvider.System).RunAsync(input);
+        var after = (await s.Store.Blob(CotStore.VersionPath("b1", "q1", 1)).GetPropertiesAsync()).Value.ETag;
+
+        Assert.Equal(first, retry);
+        Assert.Equal(before, after);
+        Assert.Equal((1, "in-review"), ((await s.ItemRowAsync()).CurrentVersion, (await s.ItemRowAsync()).State));
+    }
+
+    [Fact]
+    public async Task ReadArtifact_BatchForgotten_ReadsWhatIsStoredNow()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var kept = await s.Store.KeptItemAsync("b1", "q1");
+        // The batch is purged and its id used again, with another question under the same item id.
+        await s.Store.Blob(CotStore.ItemPath("b1", "q1")).UploadAsync(BinaryData.FromString(Json.Serialize(StoreScenario.Item with { Answer = "A" })), overwrite: true);
+
+        var beforeForget = await s.Store.KeptItemAsync("b1", "q1");
+        s.Store.ForgetSettings("b1");
+        var afterForget = await s.Store.KeptItemAsync("b1", "q1");
+
+        Assert.Equal(("C", "C", "A"), (kept.Answer, beforeForget.Answer, afterForget.Answer));
+    }
+
+    [Fact]
     public async Task GenerateCandidate_WrongAnswerOrUnusableOutput_FailsTheGatesWithReasons()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();

@@ -16,18 +16,24 @@ internal sealed class StoreScenario
     public StoreScenario(AzuriteFixture azurite)
     {
         var n = Interlocked.Increment(ref _next);
-        Store = StorageServiceCollectionExtensions.Create(new StorageOptions
+        _options = new StorageOptions
         {
             ConnectionString = azurite.ConnectionString,
             Container = $"act{n}",
             TablePrefix = $"Act{n}",
-        });
+        };
+        Store = StorageServiceCollectionExtensions.Create(_options);
     }
+
+    private readonly StorageOptions _options;
 
     public CotStore Store { get; }
 
     /// <summary>A client no step may use: strict, so an event raised where none is due fails the test.</summary>
     public static DurableTaskClient NoClient => new Mock<DurableTaskClient>(MockBehavior.Strict, "test").Object;
+
+    /// <summary>The same storage as another host process sees it: nothing kept in memory from <see cref="Store"/>'s reads and writes.</summary>
+    public CotStore OtherProcessStore() => StorageServiceCollectionExtensions.Create(_options);
 
     public BatchSettings Settings { get; init; } = BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "offline-template");
 
