@@ -240,19 +240,29 @@ public sealed class CotStore : IDisposable
     /// not read it again; null when there is none. Such a blob changes only when its batch is purged and the id used again: as
     /// with the settings (<see cref="ForgetSettings"/>), a copy is kept for <see cref="SettingsLifetime"/> at most.
     /// </summary>
-    public async Task<T?> ReadArtifactAsync<T>(string batchId, string path, CancellationToken ct = default)
+    public Task<T?> ReadArtifactAsync<T>(string batchId, string path, CancellationToken ct = default)
+        where T : class =>
+        ReadArtifactAsync<T>(batchId, path, DateTimeOffset.MinValue, ct);
+
+    /// <summary>
+    /// The same, but a copy read before <paramref name="notBefore"/> is read again: the review path passes the moment the reviewer's
+    /// assignment was created (after every blob of its batch was written), so another process's purge and reuse of the id is seen.
+    /// </summary>
+    public async Task<T?> ReadArtifactAsync<T>(string batchId, string path, DateTimeOffset notBefore, CancellationToken ct = default)
         where T : class
     {
-        if (_artifacts.TryGetValue(path, out var kept) && kept is T value)
+        if (_artifacts.TryGetValue(path, out var kept) && kept is Kept { Value: T value } copy && copy.ReadAt >= notBefore)
         {
             return value;
         }
 
+        // Taken before the read: the copy is at least this recent.
+        var readAt = DateTimeOffset.UtcNow;
         try
         {
             var content = (await _container.GetBlobClient(path).DownloadContentAsync(ct)).Value.Content;
             value = Json.Deserialize<T>(content.ToString());
-            Keep(batchId, path, value, content.ToMemory().Length);
+            Keep(batchId, path, value, content.ToMemory().Length, readAt);
             return value;
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -266,21 +276,25 @@ public sealed class CotStore : IDisposable
         where T : class
     {
         var json = Json.Serialize(value);
+        var writtenAt = DateTimeOffset.UtcNow;
         if (!await UploadJsonAsync(path, json, null, ct))
         {
             return false;
         }
 
-        Keep(batchId, path, value, json.Length);
+        Keep(batchId, path, value, json.Length, writtenAt);
         return true;
     }
 
-    private void Keep(string batchId, string path, object value, long bytes)
+    /// <summary>A kept copy and when it was read (or written): the real clock's time, as assignments record theirs.</summary>
+    private sealed record Kept(object Value, DateTimeOffset ReadAt);
+
+    private void Keep(string batchId, string path, object value, long bytes, DateTimeOffset readAt)
     {
         var batch = _artifactsOfBatch.GetOrAdd(batchId, _ => new CancellationTokenSource());
         try
         {
-            _artifacts.Set(path, value, new MemoryCacheEntryOptions { Size = bytes, AbsoluteExpirationRelativeToNow = SettingsLifetime }
+            _artifacts.Set(path, new Kept(value, readAt), new MemoryCacheEntryOptions { Size = bytes, AbsoluteExpirationRelativeToNow = SettingsLifetime }
                 .AddExpirationToken(new CancellationChangeToken(batch.Token)));
         }
         catch (ObjectDisposedException)

@@ -138,7 +138,7 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Equal((3, 3), (await s.Store.Workloads.OpenCountAsync("r1"), await s.Store.Workloads.OpenCountAsync("r2")));
 
         // Submitted (and the same review sent again: a replay counts nothing).
-        var reviews = new ReviewApi(s.Store, new ArtifactCache(s.Store, TimeProvider.System), Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
+        var reviews = new ReviewApi(s.Store, new ArtifactCache(s.Store), Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
         var client = new Mock<DurableTaskClient>("test").Object;
         var id = new AssignmentId("b1", "q1", 1, "r1");
         var request = new ReviewRequest(id.ToString(), Verdict.Accept, RubricOptions.Default().Criteria.ToDictionary(c => c.Id, c => c.ScaleMax), null, null);
@@ -563,7 +563,7 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Equal(0, await s.Store.Workloads.OpenCountAsync("adj"));
 
         // The adjudicator tries again with another decision: refused (decided once), and the stored one raised again.
-        var reviews = new ReviewApi(s.Store, new ArtifactCache(s.Store, TimeProvider.System), Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
+        var reviews = new ReviewApi(s.Store, new ArtifactCache(s.Store), Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
         var again = await reviews.DecideAsync(new AdjudicationRequest("b1", "q1", "adj", AdjudicationDecision.Accept, "1. a\n2. b\n3. c\n4. d", null), client.Object, default);
         Assert.Equal(AdjudicationOutcomeKind.AlreadyDecided, again.Kind);
         Assert.Equal([new AdjudicationSubmitted("adj", AdjudicationDecision.Exclude), new AdjudicationSubmitted("adj", AdjudicationDecision.Exclude)], raised);

@@ -8,17 +8,16 @@ namespace CotPipeline.IntegrationTests.Activities;
 /// <summary>The review path's cache of write-once blobs, against real storage: what it serves is what is stored for that key.</summary>
 public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
-    private static readonly DateTimeOffset Start = new(2030, 1, 1, 8, 0, 0, TimeSpan.Zero);
-
-    private readonly ManualClock _clock = new() { Now = Start };
+    /// <summary>Assignments record the real time of the host that wrote them, and the store's copies the real time they were read.</summary>
+    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
 
     [Fact]
     public async Task VersionAsync_NextVersionWritten_ServedFromStorageNotFromTheCachedOne()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
-        using var cache = new ArtifactCache(s.Store, _clock);
+        var cache = new ArtifactCache(s.Store);
         await WriteVersionAsync(s, 1, "v1 step one");
-        var assigned = Start.AddMinutes(-10);
+        var assigned = Now.AddMinutes(-10);
         Assert.Equal("v1 step one", (await cache.VersionAsync("b1", "q1", 1, assigned, default)).Steps[0]);
 
         await WriteVersionAsync(s, 2, "v2 step one", parent: 1);
@@ -32,9 +31,9 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
     public async Task VersionAsync_ReadAgainForTheSameAssignment_ServedWithoutStorage()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
-        using var cache = new ArtifactCache(s.Store, _clock);
+        var cache = new ArtifactCache(s.Store);
         await WriteVersionAsync(s, 1, "kept");
-        var assigned = Start.AddMinutes(-10);
+        var assigned = Now.AddMinutes(-10);
         await cache.VersionAsync("b1", "q1", 1, assigned, default);
 
         await s.Store.Blob(CotStore.VersionPath("b1", "q1", 1)).DeleteAsync();
@@ -46,25 +45,24 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
     public async Task VersionAsync_BatchPurgedAndIdReused_NewBatchsVersionServed()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
-        using var cache = new ArtifactCache(s.Store, _clock);
+        var cache = new ArtifactCache(s.Store);
         await WriteVersionAsync(s, 1, "of the purged batch");
-        await cache.VersionAsync("b1", "q1", 1, Start.AddMinutes(-10), default);
+        await cache.VersionAsync("b1", "q1", 1, Now.AddMinutes(-10), default);
 
         // Purged; a new batch with the same id drafts its own v1, then assigns it a minute later.
         await s.Store.Blob(CotStore.VersionPath("b1", "q1", 1)).DeleteAsync();
         await WriteVersionAsync(s, 1, "of the new batch");
-        _clock.Now = Start.AddMinutes(1);
 
-        Assert.Equal("of the new batch", (await cache.VersionAsync("b1", "q1", 1, Start.AddMinutes(1), default)).Steps[0]);
+        Assert.Equal("of the new batch", (await cache.VersionAsync("b1", "q1", 1, Now, default)).Steps[0]);
     }
 
     [Fact]
     public async Task VersionAsync_ReadWithinClockSkewOfTheAssignment_ReadAgainLater()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
-        using var cache = new ArtifactCache(s.Store, _clock);
+        var cache = new ArtifactCache(s.Store);
         await WriteVersionAsync(s, 1, "first");
-        var assigned = Start.AddSeconds(-1);
+        var assigned = Now.AddSeconds(-1);
         await cache.VersionAsync("b1", "q1", 1, assigned, default);
 
         // Another host's clock may be ahead: a read one second after the assignment could predate it.
@@ -83,8 +81,8 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
         var four = BatchSettings.From(RubricOptions.Default(), new PipelineOptions { MinSteps = 4 }, "model-b");
         await s.Store.CreateJsonAsync(CotStore.SettingsPath("b1"), two);
         await s.Store.CreateJsonAsync(CotStore.SettingsPath("b2"), four);
-        using var cache = new ArtifactCache(s.Store, _clock);
-        var assigned = Start.AddMinutes(-10);
+        var cache = new ArtifactCache(s.Store);
+        var assigned = Now.AddMinutes(-10);
 
         for (var i = 0; i < 2; i++)
         {
@@ -98,11 +96,10 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
     [Fact]
     public async Task SettingsAsync_OneCopyWithTheStore_ReadAgainForAnAssignmentCreatedAfterIt()
     {
-        // Settings come from the store's kept copy, whose read time is the real clock's (assignments carry the writer's real time).
         var s = new StoreScenario(azurite);
         await s.Store.EnsureCreatedAsync();
         await s.Store.CreateJsonAsync(CotStore.SettingsPath("b1"), BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "of the purged batch"));
-        using var cache = new ArtifactCache(s.Store, _clock);
+        var cache = new ArtifactCache(s.Store);
         Assert.Equal("of the purged batch", (await cache.SettingsAsync("b1", DateTimeOffset.UtcNow.AddMinutes(-10), default)).Model);
 
         // Purged by another process (this one's copy is not dropped) and the id reused; the new batch's assignments come after.
@@ -119,8 +116,8 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
         await s.WithItemAsync(item: StoreScenario.Item with { Id = "q2", Answer = "A" });
-        using var cache = new ArtifactCache(s.Store, _clock);
-        var assigned = Start.AddMinutes(-10);
+        var cache = new ArtifactCache(s.Store);
+        var assigned = Now.AddMinutes(-10);
 
         Assert.Equal("C", (await cache.ItemAsync("b1", "q1", assigned, default)).Answer);
         Assert.Equal("A", (await cache.ItemAsync("b1", "q2", assigned, default)).Answer);
@@ -138,13 +135,6 @@ public sealed class ArtifactCacheTests(AzuriteFixture azurite) : IClassFixture<A
             FinalAnswer = "C",
             Source = "llm",
             ParentVersion = parent,
-            CreatedAt = Start,
+            CreatedAt = Now,
         });
-
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }
