@@ -150,21 +150,22 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
             var first = await store.GetRowAsync<ReviewRow>(store.Reviews, row.PartitionKey, row.RowKey, ct);
             if (first is { Counted: true })
             {
-                // The first submission may have been stored without its assignment marked or its event reaching the item:
-                // finishing both again is harmless.
+                // The first submission may have been stored without its event reaching the item or its assignment marked:
+                // finishing both again (in that order, as below) is harmless.
+                await RaiseAsync(client, id, ct);
                 if (assignment.Status == AssignmentStatus.Open)
                 {
                     await store.MarkSubmittedAsync(id, assignment, ct);
                 }
-
-                await RaiseAsync(client, id, ct);
             }
 
             return new ReviewSubmission(SubmissionKind.Replay, [], first?.SubmittedAt);
         }
 
-        // Stored: the row holds the whole review. Its blob copy, the assignment's status and the event to the item depend only on
-        // the row, not on each other, so they go out together; the reviewer is answered when all three are done.
+        // Stored: the row holds the whole review. Its blob copy and the event to the item go out together; the assignment is marked
+        // submitted only after the event is raised, so a host that dies before raising it leaves the assignment open: the
+        // reviewer's next try (a replay) raises it, and so does the deadline (RecoverReviews). Marked first, a review whose event
+        // was lost looked done to everyone. The reviewer is answered when all is done.
         var archived = store.Blob(CotStore.ReviewPath(id.BatchId, id.ItemId, id.Round, id.ReviewerId))
             .UploadAsync(BinaryData.FromString(row.ReviewJson), overwrite: true, ct);
         if (!counted)
@@ -173,7 +174,8 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
             return new ReviewSubmission(SubmissionKind.Late, []);
         }
 
-        await Task.WhenAll(archived, store.MarkSubmittedAsync(id, assignment, ct), RaiseAsync(client, id, ct));
+        await Task.WhenAll(archived, RaiseAsync(client, id, ct));
+        await store.MarkSubmittedAsync(id, assignment, ct);
         return new ReviewSubmission(SubmissionKind.Counted, []);
     }
 
