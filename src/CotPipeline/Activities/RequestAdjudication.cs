@@ -17,13 +17,27 @@ public sealed class RequestAdjudication(CotStore store, TimeProvider clock)
     /// <summary>Adjudication assignments use round 0, which no review round has.</summary>
     public const int AdjudicationRound = 0;
 
+    /// <summary>
+    /// Raises the item's stored decision to it again, if one is stored: its first event may have died with a host that stopped
+    /// between storing and raising it. False when no decision is stored.
+    /// </summary>
+    public static async Task<bool> RaiseStoredAsync(CotStore store, DurableTaskClient client, string batchId, string itemId, CancellationToken ct)
+    {
+        if (await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(batchId, itemId), ct) is not { } decided)
+        {
+            return false;
+        }
+
+        await client.RaiseEventAsync(Ids.ItemInstance(batchId, itemId), EventNames.AdjudicationSubmitted,
+            new AdjudicationSubmitted(decided.AdjudicatorId, decided.Decision), ct);
+        return true;
+    }
+
     /// <summary>The adjudicator asked (null: none is registered, or the decision is already stored and was raised again).</summary>
     public async Task<string?> RunAsync(RequestAdjudicationInput input, DurableTaskClient client)
     {
-        if (await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(input.BatchId, input.ItemId)) is { } decided)
+        if (await RaiseStoredAsync(store, client, input.BatchId, input.ItemId, CancellationToken.None))
         {
-            await client.RaiseEventAsync(Ids.ItemInstance(input.BatchId, input.ItemId), EventNames.AdjudicationSubmitted,
-                new AdjudicationSubmitted(decided.AdjudicatorId, decided.Decision));
             return null;
         }
 

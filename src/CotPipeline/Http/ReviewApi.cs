@@ -309,11 +309,7 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
         if (!await store.CreateJsonAsync(CotStore.AdjudicationPath(body.BatchId!, body.ItemId!), adjudication, ct))
         {
             // The item still waits (checked above), so the stored decision's event may never have reached it: raise that one again.
-            if (await store.ReadJsonAsync<Adjudication>(CotStore.AdjudicationPath(body.BatchId!, body.ItemId!), ct) is { } stored)
-            {
-                await client.RaiseEventAsync(Ids.ItemInstance(body.BatchId!, body.ItemId!), EventNames.AdjudicationSubmitted,
-                    new AdjudicationSubmitted(stored.AdjudicatorId, stored.Decision), ct);
-            }
+            await RequestAdjudication.RaiseStoredAsync(store, client, body.BatchId!, body.ItemId!, ct);
 
             return new(AdjudicationOutcomeKind.AlreadyDecided, $"Item \"{body.ItemId}\" already has an adjudication; it can be decided once.");
         }
