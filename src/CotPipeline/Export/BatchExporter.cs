@@ -63,7 +63,8 @@ public sealed class BatchExporter(CotStore store, TimeProvider clock)
 
             // Only the columns the lines need, and none of the counter rows that follow the items (for a long batch, thousands).
             var items = store.Items.QueryAsync<ItemRow>(
-                TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey lt {ItemCounters.NonItemPrefix}"), maxPerPage: 1000, ItemColumns, ct);
+                TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey lt {ItemCounters.NonItemPrefix}"), maxPerPage: 1000, ItemColumns, ct)
+                .PagesAheadAsync(ct);
             await foreach (var row in items)
             {
                 var rounds = reviews is null ? null : await reviews.OfItemAsync(row.RowKey);

@@ -25,7 +25,7 @@ internal sealed class BatchReviews : IAsyncDisposable
         _batchId = batchId;
         // Exactly the partitions that start with "{batchId}:" (';' follows ':'; ids never contain either).
         var filter = TableClient.CreateQueryFilter($"PartitionKey gt {batchId + ":"} and PartitionKey lt {batchId + ";"}");
-        _rows = store.Reviews.QueryAsync<ReviewRow>(filter, maxPerPage: 1000, Columns, ct).GetAsyncEnumerator(ct);
+        _rows = store.Reviews.QueryAsync<ReviewRow>(filter, maxPerPage: 1000, Columns, ct).PagesAheadAsync(ct).GetAsyncEnumerator(ct);
     }
 
     /// <summary>The rounds of <paramref name="itemId"/>; items must be asked for in ascending (ordinal) id order.</summary>

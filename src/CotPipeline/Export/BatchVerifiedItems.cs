@@ -17,7 +17,7 @@ internal sealed class BatchVerifiedItems : IAsyncDisposable
 
     public BatchVerifiedItems(CotStore store, string batchId, CancellationToken ct) =>
         _rows = store.VerifiedItems.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), maxPerPage: 1000, cancellationToken: ct)
-            .GetAsyncEnumerator(ct);
+            .PagesAheadAsync(ct).GetAsyncEnumerator(ct);
 
     /// <summary>The record of the first row, or null when there is none; asked before <see cref="OfItemAsync"/>.</summary>
     public async Task<VerifiedItem?> FirstAsync()

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -28,7 +29,7 @@ public static class StorageServiceCollectionExtensions
         {
             return new CotStore(
                 new BlobServiceClient(o.ConnectionString).GetBlobContainerClient(o.Container),
-                new TableServiceClient(o.ConnectionString),
+                new TableServiceClient(o.ConnectionString, TableOptions()),
                 o.TablePrefix);
         }
 
@@ -37,7 +38,14 @@ public static class StorageServiceCollectionExtensions
             : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(o.ClientId));
         return new CotStore(
             new BlobServiceClient(new Uri($"https://{o.AccountName}.blob.core.windows.net"), credential).GetBlobContainerClient(o.Container),
-            new TableServiceClient(new Uri($"https://{o.AccountName}.table.core.windows.net"), credential),
+            new TableServiceClient(new Uri($"https://{o.AccountName}.table.core.windows.net"), credential, TableOptions()),
             o.TablePrefix);
+    }
+
+    private static TableClientOptions TableOptions()
+    {
+        var options = new TableClientOptions();
+        options.AddPolicy(new StreamedQueryPages(), HttpPipelinePosition.PerCall);
+        return options;
     }
 }
