@@ -87,6 +87,14 @@ internal static class BenchmarkRunner
 
     private static async Task<int> RunChildAsync(IReadOnlyList<string> args, params (string Name, string Value)[] variables)
     {
+        using var child = Process.Start(Self(args, variables)) ?? throw new InvalidOperationException("Could not start the benchmarks again.");
+        await child.WaitForExitAsync();
+        return child.ExitCode;
+    }
+
+    /// <summary>How to start this program again, as another process, with <paramref name="args"/> and extra environment variables.</summary>
+    public static ProcessStartInfo Self(IReadOnlyList<string> args, params (string Name, string Value)[] variables)
+    {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
         var start = new ProcessStartInfo(self) { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
@@ -104,9 +112,7 @@ internal static class BenchmarkRunner
             start.Environment[name] = value;
         }
 
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
-        await child.WaitForExitAsync();
-        return child.ExitCode;
+        return start;
     }
 
     private static bool TryParse(string[] args, out string name, out int? pairs)
