@@ -360,17 +360,30 @@ public sealed class CotStore : IDisposable
     }
 
     /// <summary>
-    /// The registry as <see cref="ReviewersAsync"/> reads it, each row kept (<see cref="KeepRow"/>, with <paramref name="batchId"/>)
-    /// as read no earlier than the moment this call started: routing reads the registry, then e-mails the reviewers it chose.
+    /// The registry (as <see cref="ReviewersAsync"/>) and every reviewer's open work (<see cref="Workloads.Of"/>) in one query of
+    /// their partition. Each registry row is kept (<see cref="KeepRow"/>, with <paramref name="batchId"/>) as read no earlier
+    /// than the moment this call started: routing reads them, then e-mails the reviewers it chose.
     /// </summary>
-    public async IAsyncEnumerable<ReviewerRow> KeepReviewersAsync(string batchId, [EnumeratorCancellation] CancellationToken ct = default)
+    public async Task<(List<ReviewerRow> Registry, Dictionary<string, Workload> Workloads)> RegistryAndWorkloadsAsync(
+        string batchId, CancellationToken ct = default)
     {
         var readAt = DateTimeOffset.UtcNow;
-        await foreach (var row in ReviewersAsync(ct))
+        var registry = new List<ReviewerRow>();
+        var workloads = new List<TableEntity>();
+        await foreach (var row in Reviewers.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition}"), cancellationToken: ct))
         {
-            KeepRow(batchId, Reviewers, row, readAt);
-            yield return row;
+            if (string.CompareOrdinal(row.RowKey, Workloads.RegistryEnd) >= 0)
+            {
+                workloads.Add(row);
+                continue;
+            }
+
+            var reviewer = ReviewerRow.From(row);
+            KeepRow(batchId, Reviewers, reviewer, readAt);
+            registry.Add(reviewer);
         }
+
+        return (registry, Workloads.Of(workloads));
     }
 
     /// <summary>
