@@ -244,6 +244,20 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task UpdateItemAsync_RowReadBeforeAnotherWriterChangedIt_ReadAgainAndWritten()
+    {
+        // A transaction whose item row is out of date fails on that row, not on a counter: the row must be read again.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var stale = await s.ItemRowAsync();
+        Assert.True(await s.OtherProcessStore().UpdateItemAsync("b1", "q1", row => { row.Round = 1; return true; }, DateTimeOffset.UtcNow));
+
+        Assert.True(await s.Store.UpdateItemAsync(stale, row => { row.State = ItemState.InReview.Name(); return true; }, DateTimeOffset.UtcNow));
+
+        var stored = await s.ItemRowAsync();
+        Assert.Equal((1, "in-review"), (stored.Round, stored.State));
+    }
+
+    [Fact]
     public async Task RecoverReviews_ReviewStoredElsewhereAfterAnEarlierLook_Found()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();

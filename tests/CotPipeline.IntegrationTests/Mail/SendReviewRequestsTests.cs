@@ -145,6 +145,23 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
     }
 
     [Fact]
+    public async Task RunAsync_ReminderAfterTheAddressChanged_GoesToTheAddressInTheRegistryNow()
+    {
+        // The request used the registry as routing read it; a reminder, days later, reads it again.
+        var (s, step, reviewers) = await AssignedAsync();
+        await step.RunAsync(Input(reviewers));
+        var moved = $"{reviewers[0]}-moved@example.org";
+        var row = await s.Store.GetRowAsync<ReviewerRow>(s.Store.Reviewers, ReviewerRow.Partition, reviewers[0]);
+        row!.Email = moved;
+        await s.Store.Reviewers.UpdateEntityAsync(row, row.ETag);
+
+        Assert.Equal(1, await step.RunAsync(Input([reviewers[0]], MailKind.Reminder, 1)));
+
+        Assert.Single(await MailsToAsync(reviewers[0]));
+        Assert.Single(await smtp.MessagesToAsync(moved));
+    }
+
+    [Fact]
     public async Task RunAsync_RetriedInAnotherProcessAfterTheEmails_NoneSentAgain()
     {
         var (s, step, reviewers) = await AssignedAsync();
