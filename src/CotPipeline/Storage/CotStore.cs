@@ -527,19 +527,15 @@ public sealed class CotStore : IDisposable
         // The row as this process last wrote it, if it did: the write is conditional on its ETag, and the row is read again before
         // a change is refused on what the copy says (it may be out of date).
         var copy = read is null ? KeptRow<ItemRow>(Items, batchId, itemId) : null;
-        var next = read ?? copy;
         for (var attempt = 0; ; attempt++)
         {
-            var row = next ?? await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
+            var row = (attempt == 0 ? read ?? copy : null) ?? await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
                 ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
-            var fromCopy = row == copy;
-            var before = row.Copy<ItemRow>();
-            next = null;
             var from = ItemStates.Parse(row.State);
             var since = row.UpdatedAt;
             if ((!finalizing && from.IsFinal()) || !change(row))
             {
-                if (fromCopy)
+                if (attempt == 0 && row == copy)
                 {
                     continue;
                 }
@@ -548,29 +544,19 @@ public sealed class CotStore : IDisposable
             }
 
             row.UpdatedAt = now;
-            var outcome = await ItemCounters.CommitAsync(Items, row, from, since, _counters, ct);
-            if (outcome == ItemCounters.Commit.Written)
+            if (await ItemCounters.CommitAsync(Items, row, from, since, _counters, ct))
             {
                 KeepRow(batchId, Items, row, now);
                 return true;
             }
 
-            if (outcome == ItemCounters.Commit.CounterChanged)
+            ForgetRow(Items, batchId, itemId);
+            if (attempt == 0 && row == copy)
             {
-                // The item's row was current: the next attempt starts from it as it was, and reads only the counter.
-                next = before;
-                copy = null;
-            }
-            else
-            {
-                ForgetRow(Items, batchId, itemId);
-                if (fromCopy)
-                {
-                    continue;
-                }
+                continue;
             }
 
-            // Someone else (another step of this item, another item of the same counter shard) got there first: try again.
+            // Someone else (another step of this item, another item of the same counter shard) got there first: read again.
             if (attempt >= 50)
             {
                 throw new InvalidOperationException($"Item {batchId}/{itemId}: the row kept changing under 50 attempts to update it.");

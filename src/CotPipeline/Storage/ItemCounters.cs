@@ -148,22 +148,12 @@ public static class ItemCounters
         items.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {from} and RowKey lt {before}"),
             cancellationToken: ct);
 
-    /// <summary>How <see cref="CommitAsync"/> ended.</summary>
-    internal enum Commit
-    {
-        /// <summary>Written; the row carries its new ETag.</summary>
-        Written,
-        /// <summary>Another writer changed the item's row first (or it is not known which row): read it again and retry.</summary>
-        ItemChanged,
-        /// <summary>Another writer changed a counter first, not the item's row: retry from the row as it was.</summary>
-        CounterChanged,
-    }
-
     /// <summary>
     /// Writes <paramref name="row"/> (changed from <paramref name="from"/>, last changed <paramref name="since"/>) and its counters in
-    /// one transaction, starting from the counters' <paramref name="copies"/> where there are (and keeping what it reads and writes).
+    /// one transaction, starting from the counters' <paramref name="copies"/> where there are; false when another writer changed one
+    /// of the rows first (read again and retry). On success <paramref name="row"/> carries its new ETag.
     /// </summary>
-    internal static async Task<Commit> CommitAsync(
+    internal static async Task<bool> CommitAsync(
         TableClient items, ItemRow row, ItemState from, DateTimeOffset since, CounterCopies copies, CancellationToken ct)
     {
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
@@ -175,7 +165,6 @@ public static class ItemCounters
             {
                 var read = await items.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, g.Key, cancellationToken: ct);
                 found = read.HasValue ? read.Value : null;
-                copies.Set(row.PartitionKey, g.Key, found, found?.ETag);
             }
 
             return (Changes: g.ToList(), Row: found);
@@ -225,13 +214,7 @@ public static class ItemCounters
                 copies.Set(row.PartitionKey, written[i].Key, written[i].Row, responses[i + 1].Headers.ETag);
             }
 
-            return Commit.Written;
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && e.FailedTransactionActionIndex is > 0 and var failed)
-        {
-            // The actions run in order, so the item's row was as read: only the counter that changed is read again.
-            copies.Forget(row.PartitionKey, actions[failed].Entity.RowKey);
-            return Commit.CounterChanged;
+            return true;
         }
         catch (Exception e)
         {
@@ -246,7 +229,7 @@ public static class ItemCounters
                 throw;
             }
 
-            return Commit.ItemChanged;
+            return false;
         }
     }
 }
