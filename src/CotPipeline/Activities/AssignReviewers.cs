@@ -86,7 +86,12 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         AssignReviewersInput input, ItemRow item, HashSet<string> asked, DateTimeOffset now)
     {
         var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
-        var (registry, workloads) = await store.RegistryAndWorkloadsAsync(input.BatchId);
+        var workloads = await store.Workloads.ReadAllAsync();
+        var registry = new List<ReviewerRow>();
+        await foreach (var reviewer in store.KeepReviewersAsync(input.BatchId))
+        {
+            registry.Add(reviewer);
+        }
 
         // At most one reviewer per call is checked against its assignments (the one longest unchecked), so counts that drifted
         // (a host killed between an assignment's write and its marker's) are set right within the hour without slowing routing.

@@ -360,30 +360,17 @@ public sealed class CotStore : IDisposable
     }
 
     /// <summary>
-    /// The registry (as <see cref="ReviewersAsync"/>) and every reviewer's open work (<see cref="Workloads.Of"/>) in one query of
-    /// their partition. Each registry row is kept (<see cref="KeepRow"/>, with <paramref name="batchId"/>) as read no earlier
-    /// than the moment this call started: routing reads them, then e-mails the reviewers it chose.
+    /// The registry as <see cref="ReviewersAsync"/> reads it, each row kept (<see cref="KeepRow"/>, with <paramref name="batchId"/>)
+    /// as read no earlier than the moment this call started: routing reads the registry, then e-mails the reviewers it chose.
     /// </summary>
-    public async Task<(List<ReviewerRow> Registry, Dictionary<string, Workload> Workloads)> RegistryAndWorkloadsAsync(
-        string batchId, CancellationToken ct = default)
+    public async IAsyncEnumerable<ReviewerRow> KeepReviewersAsync(string batchId, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var readAt = DateTimeOffset.UtcNow;
-        var registry = new List<ReviewerRow>();
-        var workloads = new List<TableEntity>();
-        await foreach (var row in Reviewers.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition}"), cancellationToken: ct))
+        await foreach (var row in ReviewersAsync(ct))
         {
-            if (string.CompareOrdinal(row.RowKey, Workloads.RegistryEnd) >= 0)
-            {
-                workloads.Add(row);
-                continue;
-            }
-
-            var reviewer = ReviewerRow.From(row);
-            KeepRow(batchId, Reviewers, reviewer, readAt);
-            registry.Add(reviewer);
+            KeepRow(batchId, Reviewers, row, readAt);
+            yield return row;
         }
-
-        return (registry, Workloads.Of(workloads));
     }
 
     /// <summary>

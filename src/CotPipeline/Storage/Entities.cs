@@ -107,19 +107,6 @@ public sealed class ReviewerRow : Row
     public int Capacity { get; set; } = 50;
     public bool Active { get; set; } = true;
     public bool IsAdjudicator { get; set; }
-
-    /// <summary>A registry row read as a <see cref="TableEntity"/> (with the other rows of its partition); a missing column keeps its default.</summary>
-    public static ReviewerRow From(TableEntity entity)
-    {
-        var row = new ReviewerRow { PartitionKey = entity.PartitionKey, RowKey = entity.RowKey, Timestamp = entity.Timestamp, ETag = entity.ETag };
-        row.Name = entity.GetString(nameof(Name)) ?? row.Name;
-        row.Email = entity.GetString(nameof(Email)) ?? row.Email;
-        row.Departments = entity.GetString(nameof(Departments)) ?? row.Departments;
-        row.Capacity = entity.GetInt32(nameof(Capacity)) ?? row.Capacity;
-        row.Active = entity.GetBoolean(nameof(Active)) ?? row.Active;
-        row.IsAdjudicator = entity.GetBoolean(nameof(IsAdjudicator)) ?? row.IsAdjudicator;
-        return row;
-    }
 }
 
 /// <summary>Assignments: PK reviewerId, RK assignment id. Open and done work of a reviewer.</summary>

@@ -30,15 +30,13 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
 
     private static string MarkerKey(AssignmentId id) => $"{MarkerPrefix}{id.ReviewerId}:{id}";
 
-    /// <summary>
-    /// The open work of every reviewer that has any or was ever checked, by reviewer id, from the workload rows of the registry's
-    /// partition (keys from <see cref="RegistryEnd"/>; read with the registry, <see cref="CotStore.RegistryAndWorkloadsAsync"/>).
-    /// </summary>
-    public static Dictionary<string, Workload> Of(IEnumerable<TableEntity> rows)
+    /// <summary>The open work of every reviewer that has any or was ever checked, by reviewer id: one query.</summary>
+    public async Task<Dictionary<string, Workload>> ReadAllAsync(CancellationToken ct = default)
     {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {RegistryEnd}");
         var open = new Dictionary<string, int>(StringComparer.Ordinal);
         var checkedAt = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
-        foreach (var row in rows)
+        await foreach (var row in reviewers.QueryAsync<TableEntity>(filter, select: ["RowKey", CheckedAtColumn], cancellationToken: ct))
         {
             if (row.RowKey.StartsWith(MarkerPrefix, StringComparison.Ordinal))
             {

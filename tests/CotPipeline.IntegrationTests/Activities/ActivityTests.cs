@@ -196,7 +196,7 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
 
         Assert.Equal(2, recounted);
         Assert.Equal(2, await s.Store.Workloads.OpenCountAsync("r1"));
-        var read = (await s.Store.RegistryAndWorkloadsAsync("b1")).Workloads["r1"];
+        var read = (await s.Store.Workloads.ReadAllAsync())["r1"];
         Assert.Equal(2, read.Open);
         // Only one caller checks at a time: a caller that read an older stamp does not check again.
         Assert.Null(await s.Store.Workloads.RecountAsync("r1", null, now.AddHours(2)));
