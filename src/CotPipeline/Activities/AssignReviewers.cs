@@ -27,9 +27,13 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         var path = CotStore.RoundAssignmentsPath(input.BatchId, input.ItemId, input.Round);
         var key = CallKey(input, item.Retries);
         List<string> chosen;
+        // The round's first call (nobody asked in it yet) nearly always finds no record: it chooses, then creates the record
+        // (create-only), and reads what is there only when that fails (a retry of this call, a retried item's earlier run) or
+        // when it chose nobody (an earlier run may have chosen someone).
+        var assumeNone = !input.RoundHasReviewers;
         while (true)
         {
-            var (record, etag) = await store.ReadJsonWithETagAsync<RoundAssignments>(path);
+            var (record, etag) = assumeNone ? (null, null) : await store.ReadJsonWithETagAsync<RoundAssignments>(path);
             if (record?.Calls.FirstOrDefault(c => c.Key == key) is { } earlier)
             {
                 // A retry of this step (the first run's result never reached the orchestrator, e.g. the host was killed).
@@ -38,13 +42,21 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             }
 
             chosen = await ChooseAsync(input, item, [.. record?.Asked() ?? []], now);
+            if (chosen.Count == 0 && assumeNone)
+            {
+                assumeNone = false;
+                continue;
+            }
+
             if (chosen.Count == 0 || await store.SaveJsonAsync(path, new RoundAssignments([.. record?.Calls ?? [], new AssignmentCall(key, chosen)]), etag))
             {
                 // Nobody chosen is not recorded: asking again later is a new choice.
                 break;
             }
 
-            // Another copy of this step, or another call of this round, recorded first: read again.
+            // Another copy of this step, or another call of this round, recorded first (or the record assumed missing was there):
+            // read again.
+            assumeNone = false;
         }
 
         var assigned = new List<string>();
@@ -76,7 +88,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
         var workloads = await store.Workloads.ReadAllAsync();
         var registry = new List<ReviewerRow>();
-        await foreach (var reviewer in store.ReviewersAsync())
+        await foreach (var reviewer in store.KeepReviewersAsync(input.BatchId))
         {
             registry.Add(reviewer);
         }
@@ -130,7 +142,12 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
     private async Task<bool> OpenAsync(AssignmentId id, AssignReviewersInput input, DateTimeOffset now)
     {
         var row = AssignmentRow.Open(id, input.Round, input.Version, AssignmentKind.Review, now, input.Deadline);
-        if (!await store.AddIfMissingAsync(store.Assignments, row))
+        if (await store.AddIfMissingAsync(store.Assignments, row))
+        {
+            // The e-mail step reads it next.
+            store.KeepRow(input.BatchId, store.Assignments, row, now);
+        }
+        else
         {
             // Written by an earlier run of this step: the same reviewer again, even if it already submitted (the event is
             // waiting), and counted once whatever the run that wrote it managed to do.

@@ -27,19 +27,24 @@ public sealed class SendReviewRequests(CotStore store, ReviewLinkSigner signer, 
         foreach (var reviewerId in input.ReviewerIds)
         {
             var id = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId);
-            var assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id.ToString())
-                ?? throw new InvalidOperationException($"Assignment {id} has no Assignments row.");
-            var reviewer = await store.GetRowAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId)
+            // The row as routing wrote it, when this process did (LinkOfAsync reads it again unless it writes it conditionally).
+            var kept = store.KeptRow<AssignmentRow>(store.Assignments, reviewerId, id.ToString());
+            var assignment = kept ?? await ReadAssignmentAsync(id);
+            // The registry as routing read it when it chose this reviewer, if it was here; a reminder reads it again.
+            var reviewer = (input.Kind == MailKind.Request
+                    ? store.KeptRow<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId, assignment.CreatedAt)
+                    : null)
+                ?? await store.GetRowAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId)
                 ?? throw new InvalidOperationException($"Reviewer {reviewerId} of assignment {id} is not in the registry.");
-            if (await LinkOfAsync(assignment, id, input) is not { } link)
+            if (await LinkOfAsync(assignment, kept is not null, id, input) is not var (link, stored, first))
             {
                 continue;
             }
 
             var mail = new ReviewRequestMail(id, reviewer.Name, reviewer.Email, item.Department, Excerpt(item.Question),
-                signer.Url(link), assignment.Deadline,
+                signer.Url(link), stored.Deadline,
                 criteria, input.Kind, input.Sequence);
-            if (await mailer.SendAsync(mail))
+            if (await mailer.SendAsync(mail, neverSent: first))
             {
                 sent++;
             }
@@ -53,50 +58,76 @@ public sealed class SendReviewRequests(CotStore store, ReviewLinkSigner signer, 
     /// adjudication request moves the deadline (and renews a link that would expire before it: the old link then answers
     /// "replaced"). Writes are conditional, so two runs of this step agree on one link.
     /// </summary>
-    private async Task<ReviewLink?> LinkOfAsync(AssignmentRow assignment, AssignmentId id, SendReviewRequestsInput input)
+    /// <returns>
+    /// The link, the assignment as stored with it, and whether this call's write is what first made it ready for this e-mail (the first link of the assignment, or
+    /// its reminder count raised to this e-mail's): every e-mail is sent only after such a write, so none of this kind and sequence
+    /// can have been sent before, and the mailer need not look for its marker.
+    /// </returns>
+    private async Task<(ReviewLink Link, AssignmentRow Stored, bool First)?> LinkOfAsync(AssignmentRow assignment, bool kept, AssignmentId id, SendReviewRequestsInput input)
     {
         while (true)
         {
             if (assignment.Status != AssignmentStatus.Open)
             {
+                if (kept)
+                {
+                    (assignment, kept) = (await ReadAssignmentAsync(id), false);
+                    continue;
+                }
+
                 return null;
             }
 
             var now = clock.GetUtcNow();
             var changed = false;
+            var first = false;
             if (input.Kind != MailKind.Request && assignment.Reminders < input.Sequence)
             {
                 assignment.Reminders = input.Sequence;
                 assignment.Deadline = new DateTimeOffset(input.Deadline, TimeSpan.Zero);
-                changed = true;
+                changed = first = true;
             }
 
             if (assignment.LinkId is null || assignment.LinkExpiresAt is null || assignment.LinkExpiresAt <= assignment.Deadline)
             {
+                first |= assignment.LinkId is null;
                 var fresh = signer.NewLink(id, now, assignment.Deadline);
                 assignment.LinkId = fresh.LinkId;
                 assignment.LinkExpiresAt = fresh.ExpiresAt;
                 changed = true;
             }
 
+            var link = new ReviewLink(id, assignment.LinkExpiresAt!.Value, assignment.LinkId!);
             if (!changed)
             {
-                return new ReviewLink(id, assignment.LinkExpiresAt!.Value, assignment.LinkId!);
+                if (kept)
+                {
+                    // Sent on what is stored, not on a copy that may be out of date (answered or closed since).
+                    (assignment, kept) = (await ReadAssignmentAsync(id), false);
+                    continue;
+                }
+
+                return (link, assignment, false);
             }
 
             try
             {
                 await store.Assignments.UpdateEntityAsync(assignment, assignment.ETag, TableUpdateMode.Replace);
-                return new ReviewLink(id, assignment.LinkExpiresAt!.Value, assignment.LinkId!);
+                return (link, assignment, first);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
-                // Another run of this step (or a submission) changed the row first: start again from what it wrote.
-                assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString())
-                    ?? throw new InvalidOperationException($"Assignment {id} disappeared.", e);
+                // Another run of this step (or a submission) changed the row first, or the copy was out of date: start again from
+                // what is stored.
+                (assignment, kept) = (await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString())
+                    ?? throw new InvalidOperationException($"Assignment {id} disappeared.", e), false);
             }
         }
     }
+
+    private async Task<AssignmentRow> ReadAssignmentAsync(AssignmentId id) =>
+        await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString())
+        ?? throw new InvalidOperationException($"Assignment {id} has no Assignments row.");
 
     private static string Excerpt(string question) =>
         question.Length <= QuestionExcerptChars ? question : string.Concat(question.AsSpan(0, QuestionExcerptChars), "…");

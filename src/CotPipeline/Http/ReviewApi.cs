@@ -144,6 +144,7 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
         try
         {
             await store.Reviews.AddEntityAsync(row, ct);
+            store.KeepReview(id.BatchId, row);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {

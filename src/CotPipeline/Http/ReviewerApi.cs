@@ -110,7 +110,9 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api, TimePr
         await store.EnsureCreatedAsync();
         foreach (var entry in entries)
         {
-            await store.Reviewers.UpsertEntityAsync(ToRow(entry.Reviewer!), TableUpdateMode.Replace, ct);
+            var row = ToRow(entry.Reviewer!);
+            await store.Reviewers.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
+            store.ForgetRow(store.Reviewers, row.PartitionKey, row.RowKey);
         }
 
         return Results.Ok(new { stored = entries.Count });
@@ -248,6 +250,7 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api, TimePr
             {
                 // Conditional on what was read, so two changes at once cannot undo each other's fields.
                 await store.Reviewers.UpdateEntityAsync(updated, row.ETag, TableUpdateMode.Replace, ct);
+                store.ForgetRow(store.Reviewers, updated.PartitionKey, updated.RowKey);
                 return await DetailAsync(updated, ct);
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 10)

@@ -39,7 +39,13 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
     /// <summary>Sends the review request unless it was sent before; true when this call sent it.</summary>
     /// <exception cref="ArgumentException">The link is not http or https (nothing is sent).</exception>
     /// <exception cref="MailDeliveryException">The SMTP server did not accept the e-mail (nothing is marked sent).</exception>
-    public async Task<bool> SendAsync(ReviewRequestMail mail, CancellationToken ct = default)
+    public Task<bool> SendAsync(ReviewRequestMail mail, CancellationToken ct = default) => SendAsync(mail, neverSent: false, ct);
+
+    /// <summary>
+    /// The same; with <paramref name="neverSent"/> the caller knows that no call could have sent this e-mail before (its link was
+    /// made for it just now), so its marker is not looked for: only written after the e-mail is sent.
+    /// </summary>
+    public async Task<bool> SendAsync(ReviewRequestMail mail, bool neverSent, CancellationToken ct = default)
     {
         var rendered = ReviewMailRenderer.Render(mail);
         var assignment = mail.Assignment.ToString();
@@ -47,7 +53,7 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
         var marker = CotStore.MailSentPath(mail.Assignment, mail.Kind, mail.Sequence);
 
         await store.EnsureCreatedAsync();
-        if (await store.Blob(marker).ExistsAsync(ct))
+        if (!neverSent && await store.Blob(marker).ExistsAsync(ct))
         {
             MailLog.AlreadySent(logger, assignment, messageId);
             return false;

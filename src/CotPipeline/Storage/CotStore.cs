@@ -22,6 +22,7 @@ public sealed class CotStore : IDisposable
     private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt, DateTimeOffset ReadAtUtc)> _settings = new(StringComparer.Ordinal);
     private readonly MemoryCache _artifacts = new(new MemoryCacheOptions { SizeLimit = ArtifactBytes });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _artifactsOfBatch = new(StringComparer.Ordinal);
+    private readonly CounterCopies _counters = new();
 
     /// <summary>Bytes of JSON of write-once blobs kept at most (see <see cref="ReadArtifactAsync"/>): some minutes of a batch's items.</summary>
     public const long ArtifactBytes = 32 * 1024 * 1024;
@@ -42,7 +43,11 @@ public sealed class CotStore : IDisposable
         _ready = new Lazy<Task>(CreateAsync);
     }
 
-    public void Dispose() => _artifacts.Dispose();
+    public void Dispose()
+    {
+        _artifacts.Dispose();
+        _counters.Dispose();
+    }
 
     public TableClient Batches { get; }
     public TableClient Items { get; }
@@ -334,7 +339,8 @@ public sealed class CotStore : IDisposable
     {
         try
         {
-            await table.AddEntityAsync(row, ct);
+            // The ETag of the row as inserted, for a caller that keeps it (KeepRow).
+            row.ETag = (await table.AddEntityAsync(row, ct)).Headers.ETag ?? default;
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -349,6 +355,20 @@ public sealed class CotStore : IDisposable
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey lt {Workloads.RegistryEnd}");
         await foreach (var row in Reviewers.QueryAsync<ReviewerRow>(filter, cancellationToken: ct))
         {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// The registry as <see cref="ReviewersAsync"/> reads it, each row kept (<see cref="KeepRow"/>, with <paramref name="batchId"/>)
+    /// as read no earlier than the moment this call started: routing reads the registry, then e-mails the reviewers it chose.
+    /// </summary>
+    public async IAsyncEnumerable<ReviewerRow> KeepReviewersAsync(string batchId, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var readAt = DateTimeOffset.UtcNow;
+        await foreach (var row in ReviewersAsync(ct))
+        {
+            KeepRow(batchId, Reviewers, row, readAt);
             yield return row;
         }
     }
@@ -381,18 +401,84 @@ public sealed class CotStore : IDisposable
     }
 
     /// <summary>
-    /// The reviews of <paramref name="reviewerIds"/> in one round of an item, in submission order: point reads, where a query of the
-    /// round would scan the whole Reviews table on the local emulator (its queries read every row of a table), which grows with every
-    /// review of every batch.
+    /// The reviews of <paramref name="reviewerIds"/> in one round of an item, in submission order: point reads (of kept copies where
+    /// there are, <see cref="ReviewAsync"/>), where a query of the round would scan the whole Reviews table on the local emulator (its
+    /// queries read every row of a table), which grows with every review of every batch.
     /// </summary>
     public async Task<List<ReviewRow>> ReviewsOfRoundAsync(
         string batchId, string itemId, int round, IEnumerable<string> reviewerIds, CancellationToken ct = default)
     {
-        var pk = ReviewRow.PartitionFor(batchId, itemId);
         var rows = await Task.WhenAll(reviewerIds.Distinct(StringComparer.Ordinal)
-            .Select(reviewerId => GetRowAsync<ReviewRow>(Reviews, pk, ReviewRow.RowFor(round, reviewerId), ct)));
+            .Select(reviewerId => ReviewAsync(batchId, itemId, round, reviewerId, ct)));
         return rows.OfType<ReviewRow>().OrderBy(r => r.SubmittedAt).ThenBy(r => r.ReviewerId, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>
+    /// A review's row, kept in memory after it is inserted here (<see cref="KeepReview"/>) or read (as the write-once blobs of
+    /// <see cref="ReadArtifactAsync"/>): a Reviews row is written once, by an insert keyed by its assignment, and goes only with its
+    /// batch. Consensus reads the rows the review path just inserted, and finalizing the same rows again. Null when there is none
+    /// (not kept: the review may still come).
+    /// </summary>
+    public async Task<ReviewRow?> ReviewAsync(string batchId, string itemId, int round, string reviewerId, CancellationToken ct = default)
+    {
+        var (pk, rk) = (ReviewRow.PartitionFor(batchId, itemId), ReviewRow.RowFor(round, reviewerId));
+        if (_artifacts.TryGetValue(ReviewKey(pk, rk), out var kept) && kept is Kept { Value: ReviewRow copy })
+        {
+            return copy;
+        }
+
+        var readAt = DateTimeOffset.UtcNow;
+        var row = await GetRowAsync<ReviewRow>(Reviews, pk, rk, ct);
+        if (row is not null)
+        {
+            Keep(batchId, ReviewKey(pk, rk), row, row.ReviewJson.Length, readAt);
+        }
+
+        return row;
+    }
+
+    /// <summary>Keeps a Reviews row this process has just inserted (<see cref="ReviewAsync"/>).</summary>
+    public void KeepReview(string batchId, ReviewRow row) =>
+        Keep(batchId, ReviewKey(row.PartitionKey, row.RowKey), row, row.ReviewJson.Length, DateTimeOffset.UtcNow);
+
+    /// <summary>Where a Reviews row is kept among the blobs' copies: no blob path starts with "~".</summary>
+    private static string ReviewKey(string pk, string rk) => $"~reviews/{pk}/{rk}";
+
+    /// <summary>
+    /// Keeps a copy of a row of <paramref name="table"/> (with the ETag of its read or write) that this process read or wrote at
+    /// <paramref name="at"/>, for <see cref="KeptRow"/>; as the blobs' copies, for <see cref="SettingsLifetime"/> at most and forgotten
+    /// with <paramref name="batchId"/>.
+    /// </summary>
+    public void KeepRow<T>(string batchId, TableClient table, T row, DateTimeOffset at)
+        where T : Row
+    {
+        if (row.ETag == default)
+        {
+            // Without its ETag a write from the copy would not be conditional.
+            ForgetRow(table, row.PartitionKey, row.RowKey);
+            return;
+        }
+
+        Keep(batchId, RowKey(table, row.PartitionKey, row.RowKey), row.Copy<T>(), KeptRowBytes, at);
+    }
+
+    /// <summary>
+    /// A copy of a kept row (<see cref="KeepRow"/>) read or written at <paramref name="notBefore"/> or later, or null. It may be out of
+    /// date: a caller changes it only with a write conditional on its ETag, and reads the row again before acting on it otherwise.
+    /// </summary>
+    public T? KeptRow<T>(TableClient table, string pk, string rk, DateTimeOffset notBefore = default)
+        where T : Row =>
+        _artifacts.TryGetValue(RowKey(table, pk, rk), out var kept) && kept is Kept { Value: T row } copy && copy.ReadAt >= notBefore
+            ? row.Copy<T>()
+            : null;
+
+    /// <summary>Forgets the kept copy of a row (<see cref="KeepRow"/>), after a write that did not keep it.</summary>
+    public void ForgetRow(TableClient table, string pk, string rk) => _artifacts.Remove(RowKey(table, pk, rk));
+
+    /// <summary>Bytes counted for a kept row: about what one of an item, an assignment or a reviewer takes.</summary>
+    private const long KeptRowBytes = 512;
+
+    private static string RowKey(TableClient table, string pk, string rk) => $"~rows/{table.Name}/{pk}/{rk}";
 
     /// <summary>Every row of one partition, in key order.</summary>
     public static async IAsyncEnumerable<T> PartitionAsync<T>(
@@ -425,21 +511,36 @@ public sealed class CotStore : IDisposable
     private async Task<bool> UpdateItemAsync(
         string batchId, string itemId, ItemRow? read, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing, CancellationToken ct)
     {
+        // The row as this process last wrote it, if it did: the write is conditional on its ETag, and the row is read again before
+        // a change is refused on what the copy says (it may be out of date).
+        var copy = read is null ? KeptRow<ItemRow>(Items, batchId, itemId) : null;
         for (var attempt = 0; ; attempt++)
         {
-            var row = (attempt == 0 ? read : null) ?? await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
+            var row = (attempt == 0 ? read ?? copy : null) ?? await GetRowAsync<ItemRow>(Items, batchId, itemId, ct)
                 ?? throw new InvalidOperationException($"Item {batchId}/{itemId} has no Items row.");
             var from = ItemStates.Parse(row.State);
             var since = row.UpdatedAt;
             if ((!finalizing && from.IsFinal()) || !change(row))
             {
+                if (attempt == 0 && row == copy)
+                {
+                    continue;
+                }
+
                 return false;
             }
 
             row.UpdatedAt = now;
-            if (await ItemCounters.CommitAsync(Items, row, from, since, ct))
+            if (await ItemCounters.CommitAsync(Items, row, from, since, _counters, ct))
             {
+                KeepRow(batchId, Items, row, now);
                 return true;
+            }
+
+            ForgetRow(Items, batchId, itemId);
+            if (attempt == 0 && row == copy)
+            {
+                continue;
             }
 
             // Someone else (another step of this item, another item of the same counter shard) got there first: read again.

@@ -10,6 +10,10 @@ public abstract class Row : ITableEntity
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }
     public ETag ETag { get; set; }
+
+    /// <summary>A copy to change without changing this one (every column is a value or a string).</summary>
+    public T Copy<T>()
+        where T : Row => (T)MemberwiseClone();
 }
 
 /// <summary>Batches: PK "batches", RK batchId. The settings snapshot and where intake and scheduling stand.</summary>

@@ -150,17 +150,28 @@ public static class ItemCounters
 
     /// <summary>
     /// Writes <paramref name="row"/> (changed from <paramref name="from"/>, last changed <paramref name="since"/>) and its counters in
-    /// one transaction; false when another writer changed one of the rows first (read again and retry).
+    /// one transaction, starting from the counters' <paramref name="copies"/> where there are; false when another writer changed one
+    /// of the rows first (read again and retry). On success <paramref name="row"/> carries its new ETag.
     /// </summary>
-    internal static async Task<bool> CommitAsync(TableClient items, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
+    internal static async Task<bool> CommitAsync(
+        TableClient items, ItemRow row, ItemState from, DateTimeOffset since, CounterCopies copies, CancellationToken ct)
     {
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
         var changes = Changes(row.RowKey, from, since, ItemStates.Parse(row.State), row.UpdatedAt);
         var counters = await Task.WhenAll(changes.GroupBy(c => c.RowKey).Select(async g =>
         {
-            var found = await items.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, g.Key, cancellationToken: ct);
-            return (Changes: g.ToList(), Row: found.HasValue ? found.Value : null);
+            var found = copies.Get(row.PartitionKey, g.Key);
+            if (found is null)
+            {
+                var read = await items.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, g.Key, cancellationToken: ct);
+                found = read.HasValue ? read.Value : null;
+            }
+
+            return (Changes: g.ToList(), Row: found);
         }));
+
+        // What each counter action after the item's leaves in its row (null: deleted).
+        var written = new List<(string Key, TableEntity? Row)>();
         foreach (var (cells, existing) in counters)
         {
             var key = cells[0].RowKey;
@@ -179,29 +190,45 @@ public static class ItemCounters
             if (existing is null)
             {
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Add, counter));
+                written.Add((key, counter));
             }
             else if (key.StartsWith(IdlePrefix, StringComparison.Ordinal) && counter.GetInt32(CountColumn) <= 0)
             {
                 // Empty idle rows are removed so the rows before a cutoff stay few.
                 actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, counter, counter.ETag));
+                written.Add((key, null));
             }
             else
             {
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, counter, counter.ETag));
+                written.Add((key, counter));
             }
         }
 
         try
         {
-            await items.SubmitTransactionAsync(actions, ct);
+            var responses = (await items.SubmitTransactionAsync(actions, ct)).Value;
+            row.ETag = responses[0].Headers.ETag ?? default;
+            for (var i = 0; i < written.Count; i++)
+            {
+                copies.Set(row.PartitionKey, written[i].Key, written[i].Row, responses[i + 1].Headers.ETag);
+            }
+
             return true;
         }
-        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+        catch (Exception e)
         {
-            return false;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
-        {
+            // Whatever failed, the copies may be out of date now (a transaction can commit and its answer be lost).
+            foreach (var (cells, _) in counters)
+            {
+                copies.Forget(row.PartitionKey, cells[0].RowKey);
+            }
+
+            if (e is not RequestFailedException { Status: 404 or 409 or 412 })
+            {
+                throw;
+            }
+
             return false;
         }
     }

@@ -42,14 +42,15 @@ public static class ReviewedRounds
     }
 
     /// <summary>
-    /// The rounds of one item that reached <paramref name="decisions"/>: the reviews each decision counted, read by key. A query of the
+    /// The rounds of one item that reached <paramref name="decisions"/>: the reviews each decision counted, read by key (kept copies
+    /// when there are: consensus just read them). A query of the
     /// item's partition would find the same rows, but Azurite scans and sorts the whole table for every query, once per item here.
     /// </summary>
     public static async Task<IReadOnlyList<ReviewedRound>> ReadAsync(CotStore store, string batchId, string itemId, IEnumerable<RoundDecision> decisions)
     {
-        var partition = ReviewRow.PartitionFor(batchId, itemId);
-        var keys = decisions.SelectMany(d => d.Reviewers.Select(reviewer => ReviewRow.RowFor(d.Round, reviewer))).Distinct().Order(StringComparer.Ordinal);
-        var rows = await Task.WhenAll(keys.Select(key => store.GetRowAsync<ReviewRow>(store.Reviews, partition, key)));
+        var keys = decisions.SelectMany(d => d.Reviewers.Select(reviewer => (d.Round, Reviewer: reviewer))).Distinct()
+            .OrderBy(k => ReviewRow.RowFor(k.Round, k.Reviewer), StringComparer.Ordinal);
+        var rows = await Task.WhenAll(keys.Select(key => store.ReviewAsync(batchId, itemId, key.Round, key.Reviewer)));
         return Of(rows.OfType<ReviewRow>());
     }
 }

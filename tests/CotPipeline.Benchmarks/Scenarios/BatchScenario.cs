@@ -84,6 +84,8 @@ internal sealed class BatchScenario : IScenario
         report.Line($"{pairs:N0} pairs from upload to all finished in {minutes:0.0} min ({pairs / clock.Elapsed.TotalSeconds:0.0} pairs/s); {memory.Describe()}");
         report.Line($"CPU per pair: this process {1000 * selfCpu / pairs:0} ms, {string.Join(", ", childCpu.Select(c => $"{c.Name} {1000 * c.Seconds / pairs:0} ms"))}");
         report.Line($"storage calls per pair: {(double)calls.Total / pairs:0.0} ({string.Join(", ", calls.Counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {(double)c.Value / pairs:0.00}"))})");
+        report.Line($"storage requests per pair by target: {string.Join(", ", calls.ByTarget.OrderByDescending(c => c.Value).Where(c => c.Value * 50 >= pairs).Select(c => $"{c.Key} {(double)c.Value / pairs:0.00}"))}");
+
         report.Line($"reviews: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value:N0}"))}; {FullBatch:N0} pairs at this rate: {projected:0} min (linear projection)");
         return new Outcome($"minutes[N={pairs}]={minutes:0.0},projected-{FullBatch}={projected:0},peak-MiB={memory.PeakMiB:0}",
             projected <= GoalMinutes && memory.PeakMiB <= GoalMiB);

@@ -207,6 +207,73 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, id.ReviewerId, id.ToString());
 
     [Fact]
+    public async Task AssignReviewers_RetriedWhenNobodyIsFreeAnyMore_SameReviewersAsTheRecordedChoice()
+    {
+        // The round's first call chooses before it looks for a record; a retry that could choose nobody now must still find it.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("only", capacity: 1);
+        var activity = new AssignReviewers(s.Store, TimeProvider.System);
+        Assert.Equal(["only"], await activity.RunAsync(Assign(1)));
+
+        Assert.Equal(["only"], await activity.RunAsync(Assign(1)));
+        Assert.Equal(["only"], await new AssignReviewers(s.OtherProcessStore(), TimeProvider.System).RunAsync(Assign(1)));
+        Assert.Equal(1, await s.Store.Workloads.OpenCountAsync("only"));
+    }
+
+    [Fact]
+    public async Task UpdateItemAsync_RowChangedInAnotherProcessSinceThisOneWroteIt_DecidedOnTheStoredRow()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var other = s.OtherProcessStore();
+        Task<bool> Move(CotStore store, ItemState to, bool finalizing = false) =>
+            store.UpdateItemAsync("b1", "q1", row => { row.State = to.Name(); return true; }, DateTimeOffset.UtcNow, finalizing);
+
+        // This process's copy says in review; the operator cancelled the item elsewhere: finalizing leaves it cancelled.
+        Assert.True(await Move(s.Store, ItemState.InReview));
+        Assert.True(await Move(other, ItemState.Cancelled, finalizing: true));
+        await new FinalizeItem(s.Store, TimeProvider.System).RunAsync(new FinalizeItemInput("b1", "q1", ItemState.Verified, 1, 1, "accepted"));
+        Assert.Equal("cancelled", (await s.ItemRowAsync()).State);
+        Assert.Null(await s.Store.ReadJsonAsync<FinalRecord>(CotStore.FinalPath("b1", "q1")));
+
+        // This process's copy says failed (final); the row was set going again elsewhere: a change is not refused on the copy.
+        Assert.True(await Move(s.Store, ItemState.Failed, finalizing: true));
+        Assert.True(await Move(other, ItemState.Pending, finalizing: true));
+        Assert.True(await Move(s.Store, ItemState.InReview));
+        Assert.Equal("in-review", (await s.ItemRowAsync()).State);
+        Assert.Equal(1, (await ItemCounters.ReadAsync(s.Store.Items, "b1", default))["in-review"]);
+    }
+
+    [Fact]
+    public async Task UpdateItemAsync_RowReadBeforeAnotherWriterChangedIt_ReadAgainAndWritten()
+    {
+        // A transaction whose item row is out of date fails on that row, not on a counter: the row must be read again.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        var stale = await s.ItemRowAsync();
+        Assert.True(await s.OtherProcessStore().UpdateItemAsync("b1", "q1", row => { row.Round = 1; return true; }, DateTimeOffset.UtcNow));
+
+        Assert.True(await s.Store.UpdateItemAsync(stale, row => { row.State = ItemState.InReview.Name(); return true; }, DateTimeOffset.UtcNow));
+
+        var stored = await s.ItemRowAsync();
+        Assert.Equal((1, "in-review"), (stored.Round, stored.State));
+    }
+
+    [Fact]
+    public async Task RecoverReviews_ReviewStoredElsewhereAfterAnEarlierLook_Found()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("slow");
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1));
+        var recover = new RecoverReviews(s.Store);
+        Assert.Empty(await recover.RunAsync(new RecoverReviewsInput("b1", "q1", 1, ["slow"])));
+
+        // A missing review is not remembered as missing: stored by another host, it is found at the next deadline.
+        var other = s.OtherProcessStore();
+        await other.Reviews.AddEntityAsync(ReviewRow.From(ReviewOf("slow"), counted: true));
+
+        Assert.Equal(["slow"], await recover.RunAsync(new RecoverReviewsInput("b1", "q1", 1, ["slow"])));
+    }
+
+    [Fact]
     public async Task AssignReviewers_RetriedAfterAReviewerAlreadySubmitted_SameReviewersAndTheSubmissionStands()
     {
         // The host was killed after the first run wrote its rows but before the orchestrator saw the result;

@@ -49,6 +49,33 @@ public sealed class ItemCountersTests(AzuriteFixture azurite) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task UpdateItemAsync_TwoProcessesMovingTheSameItems_CountsEqualTheRows()
+    {
+        // Each process keeps the counter rows it wrote; the other's writes make those copies out of date.
+        var scenario = new StoreScenario(azurite);
+        var (store, other) = (scenario.Store, scenario.OtherProcessStore());
+        await store.EnsureCreatedAsync();
+        var ids = Enumerable.Range(1, 40).Select(i => $"p{i:D3}").ToList();
+        var stored = DateTimeOffset.UtcNow;
+        await store.Items.SubmitTransactionAsync(ids.Select(id => new TableTransactionAction(TableTransactionActionType.Add,
+            new ItemRow { PartitionKey = "pb", RowKey = id, State = ItemState.Pending.Name(), UpdatedAt = stored })));
+        await store.Items.SubmitTransactionAsync(ItemCounters.Initial("pb", ids, stored).Select(c => new TableTransactionAction(TableTransactionActionType.Add, c)));
+
+        Task Move(CotStore by, string id, ItemState to, bool finalizing = false) =>
+            by.UpdateItemAsync("pb", id, row => { row.State = to.Name(); return true; }, DateTimeOffset.UtcNow, finalizing);
+
+        await Task.WhenAll(ids.Select((id, i) => Move(i % 2 == 0 ? store : other, id, ItemState.InReview)));
+        await Task.WhenAll(ids.Select((id, i) => Move(i % 2 == 0 ? other : store, id, ItemState.Revising)));
+        await Task.WhenAll(ids.Where((_, i) => i % 4 == 0).Select((id, i) => Move(i % 2 == 0 ? store : other, id, ItemState.Verified, finalizing: true)));
+
+        var counts = await ItemCounters.ReadAsync(store.Items, "pb", default);
+        Assert.Equal(40, counts.Values.Sum());
+        Assert.Equal((10, 30), (counts["verified"], counts["revising"]));
+        Assert.Equal(10, await ItemCounters.FinishedAsync(store.Items, "pb", DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow, default));
+        Assert.Equal(30, await ItemCounters.IdleBeforeAsync(store.Items, "pb", DateTimeOffset.UtcNow.AddMinutes(2), default));
+    }
+
+    [Fact]
     public async Task UpdateItemAsync_ItemsFinishingIdlingAndRetriedConcurrently_DoneAndIdleCountersEqualTheRows()
     {
         var store = new StoreScenario(azurite).Store;

@@ -129,6 +129,58 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
     }
 
     [Fact]
+    public async Task RunAsync_AnsweredElsewhereBeforeItsEmail_NothingSentToIt()
+    {
+        // Routing ran in this process (which keeps the rows it wrote); the assignment was answered through another host since.
+        var (s, step, reviewers) = await AssignedAsync();
+        var answered = new AssignmentId("b1", "q1", 1, reviewers[0]);
+        var other = s.OtherProcessStore();
+        var row = await other.GetRowAsync<AssignmentRow>(other.Assignments, reviewers[0], answered.ToString());
+        await other.MarkSubmittedAsync(answered, row!);
+
+        Assert.Equal(1, await step.RunAsync(Input(reviewers)));
+
+        Assert.Empty(await MailsToAsync(reviewers[0]));
+        Assert.Single(await MailsToAsync(reviewers[1]));
+    }
+
+    [Fact]
+    public async Task RunAsync_ReminderAfterTheAddressChanged_GoesToTheAddressInTheRegistryNow()
+    {
+        // The request used the registry as routing read it; a reminder, days later, reads it again.
+        var (s, step, reviewers) = await AssignedAsync();
+        await step.RunAsync(Input(reviewers));
+        var moved = $"{reviewers[0]}-moved@example.org";
+        var row = await s.Store.GetRowAsync<ReviewerRow>(s.Store.Reviewers, ReviewerRow.Partition, reviewers[0]);
+        row!.Email = moved;
+        await s.Store.Reviewers.UpdateEntityAsync(row, row.ETag);
+
+        Assert.Equal(1, await step.RunAsync(Input([reviewers[0]], MailKind.Reminder, 1)));
+
+        Assert.Single(await MailsToAsync(reviewers[0]));
+        Assert.Single(await smtp.MessagesToAsync(moved));
+    }
+
+    [Fact]
+    public async Task RunAsync_RetriedInAnotherProcessAfterTheEmails_NoneSentAgain()
+    {
+        var (s, step, reviewers) = await AssignedAsync();
+        Assert.Equal(2, await step.RunAsync(Input(reviewers)));
+
+        var mailer = new ReviewMailer(s.OtherProcessStore(), Microsoft.Extensions.Options.Options.Create(new SmtpOptions
+        {
+            Host = "127.0.0.1",
+            Port = smtp.SmtpPort,
+            From = "CoT review <review@example.org>",
+        }), TimeProvider.System, NullLogger<ReviewMailer>.Instance);
+        var elsewhere = new SendReviewRequests(s.OtherProcessStore(), _signer, mailer, TimeProvider.System);
+
+        Assert.Equal(0, await elsewhere.RunAsync(Input(reviewers)));
+        Assert.Equal(0, await step.RunAsync(Input(reviewers)));
+        Assert.All(reviewers, r => Assert.Single(MailsToAsync(r).GetAwaiter().GetResult()));
+    }
+
+    [Fact]
     public async Task RunAsync_Adjudication_AdjudicatorGetsTheAdjudicationLinkOncePerRequest()
     {
         var (s, step, _) = await AssignedAsync();
