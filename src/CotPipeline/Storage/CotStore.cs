@@ -22,7 +22,6 @@ public sealed class CotStore : IDisposable
     private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt, DateTimeOffset ReadAtUtc)> _settings = new(StringComparer.Ordinal);
     private readonly MemoryCache _artifacts = new(new MemoryCacheOptions { SizeLimit = ArtifactBytes });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _artifactsOfBatch = new(StringComparer.Ordinal);
-    private readonly CounterCopies _counters = new();
 
     /// <summary>Bytes of JSON of write-once blobs kept at most (see <see cref="ReadArtifactAsync"/>): some minutes of a batch's items.</summary>
     public const long ArtifactBytes = 32 * 1024 * 1024;
@@ -43,11 +42,7 @@ public sealed class CotStore : IDisposable
         _ready = new Lazy<Task>(CreateAsync);
     }
 
-    public void Dispose()
-    {
-        _artifacts.Dispose();
-        _counters.Dispose();
-    }
+    public void Dispose() => _artifacts.Dispose();
 
     public TableClient Batches { get; }
     public TableClient Items { get; }
@@ -472,6 +467,27 @@ public sealed class CotStore : IDisposable
             ? row.Copy<T>()
             : null;
 
+    /// <summary>
+    /// Keeps an untyped row of <paramref name="table"/> as written with <paramref name="etag"/> (the item counters'), as
+    /// <see cref="KeepRow"/> does a typed one; forgets it when either is unknown (a deleted row, an answer without an ETag).
+    /// </summary>
+    internal void KeepEntity(string batchId, TableClient table, string pk, string rk, TableEntity? row, ETag? etag)
+    {
+        if (row is null || etag is null)
+        {
+            ForgetRow(table, pk, rk);
+            return;
+        }
+
+        Keep(batchId, RowKey(table, pk, rk), new TableEntity(row) { ETag = etag.Value }, KeptRowBytes, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>A copy of an untyped row kept by <see cref="KeepEntity"/> (the caller may change it), or null.</summary>
+    internal TableEntity? KeptEntity(TableClient table, string pk, string rk) =>
+        _artifacts.TryGetValue(RowKey(table, pk, rk), out var kept) && kept is Kept { Value: TableEntity row }
+            ? new TableEntity(row) { ETag = row.ETag }
+            : null;
+
     /// <summary>Forgets the kept copy of a row (<see cref="KeepRow"/>), after a write that did not keep it.</summary>
     public void ForgetRow(TableClient table, string pk, string rk) => _artifacts.Remove(RowKey(table, pk, rk));
 
@@ -531,7 +547,7 @@ public sealed class CotStore : IDisposable
             }
 
             row.UpdatedAt = now;
-            if (await ItemCounters.CommitAsync(Items, row, from, since, _counters, ct))
+            if (await ItemCounters.CommitAsync(this, row, from, since, ct))
             {
                 KeepRow(batchId, Items, row, now);
                 return true;

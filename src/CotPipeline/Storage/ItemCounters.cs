@@ -150,17 +150,20 @@ public static class ItemCounters
 
     /// <summary>
     /// Writes <paramref name="row"/> (changed from <paramref name="from"/>, last changed <paramref name="since"/>) and its counters in
-    /// one transaction, starting from the counters' <paramref name="copies"/> where there are; false when another writer changed one
-    /// of the rows first (read again and retry). On success <paramref name="row"/> carries its new ETag.
+    /// one transaction, starting from the counter rows as this process last read or wrote them where <paramref name="store"/> keeps
+    /// them (<see cref="CotStore.KeptEntity"/>); false when another writer changed one of the rows first (read again and retry). On
+    /// success <paramref name="row"/> carries its new ETag. Every counter write is conditional on the ETag it started from, so a copy
+    /// out of date (another process, a purge) only makes the transaction fail, and its rows are then forgotten and read again. Only
+    /// rows that exist are kept: a missing idle row is skipped without a write, so that it is missing is always read.
     /// </summary>
-    internal static async Task<bool> CommitAsync(
-        TableClient items, ItemRow row, ItemState from, DateTimeOffset since, CounterCopies copies, CancellationToken ct)
+    internal static async Task<bool> CommitAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
     {
+        var items = store.Items;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
         var changes = Changes(row.RowKey, from, since, ItemStates.Parse(row.State), row.UpdatedAt);
         var counters = await Task.WhenAll(changes.GroupBy(c => c.RowKey).Select(async g =>
         {
-            var found = copies.Get(row.PartitionKey, g.Key);
+            var found = store.KeptEntity(items, row.PartitionKey, g.Key);
             if (found is null)
             {
                 var read = await items.GetEntityIfExistsAsync<TableEntity>(row.PartitionKey, g.Key, cancellationToken: ct);
@@ -211,7 +214,7 @@ public static class ItemCounters
             row.ETag = responses[0].Headers.ETag ?? default;
             for (var i = 0; i < written.Count; i++)
             {
-                copies.Set(row.PartitionKey, written[i].Key, written[i].Row, responses[i + 1].Headers.ETag);
+                store.KeepEntity(row.PartitionKey, items, row.PartitionKey, written[i].Key, written[i].Row, responses[i + 1].Headers.ETag);
             }
 
             return true;
@@ -221,7 +224,7 @@ public static class ItemCounters
             // Whatever failed, the copies may be out of date now (a transaction can commit and its answer be lost).
             foreach (var (cells, _) in counters)
             {
-                copies.Forget(row.PartitionKey, cells[0].RowKey);
+                store.ForgetRow(items, row.PartitionKey, cells[0].RowKey);
             }
 
             if (e is not RequestFailedException { Status: 404 or 409 or 412 })
