@@ -19,7 +19,9 @@ public sealed class ActivityFunctions(
     RequestAdjudication requestAdjudication,
     FinalizeItem finalizeItem,
     CancelItemsPage cancelItemsPage,
-    CloseBatchAssignments closeBatchAssignments)
+    CloseBatchAssignments closeBatchAssignments,
+    ArmDeadline armDeadline,
+    RaiseDueDeadlines raiseDueDeadlines)
 {
     [Function(TaskNames.ScheduleItemsPage)]
     public Task<ScheduleItemsPageResult> ScheduleItemsPage([ActivityTrigger] ScheduleItemsPageInput input, [DurableClient] DurableTaskClient client) =>
@@ -59,4 +61,11 @@ public sealed class ActivityFunctions(
 
     [Function(TaskNames.CloseBatchAssignments)]
     public Task<int> CloseBatchAssignments([ActivityTrigger] CloseBatchAssignmentsInput input) => closeBatchAssignments.RunAsync(input);
+
+    [Function(TaskNames.ArmDeadline)]
+    public Task ArmDeadline([ActivityTrigger] ArmDeadlineInput input) => armDeadline.RunAsync(input);
+
+    [Function(TaskNames.RaiseDueDeadlines)]
+    public Task<RaiseDueDeadlinesResult> RaiseDueDeadlines([ActivityTrigger] WatchDeadlinesInput input, [DurableClient] DurableTaskClient client) =>
+        raiseDueDeadlines.RunAsync(input, client);
 }

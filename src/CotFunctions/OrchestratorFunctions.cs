@@ -23,4 +23,8 @@ public static class OrchestratorFunctions
     [Function(TaskNames.CancelBatch)]
     public static Task<int> CancelBatch([OrchestrationTrigger] TaskOrchestrationContext ctx, CancelBatchInput input) =>
         CancelBatchOrchestrator.RunAsync(ctx, input);
+
+    [Function(TaskNames.WatchDeadlines)]
+    public static Task<int> WatchDeadlines([OrchestrationTrigger] TaskOrchestrationContext ctx, WatchDeadlinesInput input) =>
+        WatchDeadlinesOrchestrator.RunAsync(ctx, input);
 }

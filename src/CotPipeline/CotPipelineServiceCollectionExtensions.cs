@@ -55,6 +55,8 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<FinalizeItem>();
         services.AddSingleton<CancelItemsPage>();
         services.AddSingleton<CloseBatchAssignments>();
+        services.AddSingleton<ArmDeadline>();
+        services.AddSingleton<RaiseDueDeadlines>();
 
         services.AddSingleton<ItemCanceller>();
         services.AddSingleton<ItemRetrier>();

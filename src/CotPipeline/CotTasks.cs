@@ -19,6 +19,7 @@ public static class CotTasks
         registry.AddOrchestratorFunc<ReviewItemInput, ItemOutcome?>(TaskNames.ReviewItem, ReviewItemOrchestrator.RunAsync);
         registry.AddOrchestratorFunc<StartBatchInput, int>(TaskNames.StartBatch, StartBatchOrchestrator.RunAsync);
         registry.AddOrchestratorFunc<CancelBatchInput, int>(TaskNames.CancelBatch, CancelBatchOrchestrator.RunAsync);
+        registry.AddOrchestratorFunc<WatchDeadlinesInput, int>(TaskNames.WatchDeadlines, WatchDeadlinesOrchestrator.RunAsync);
 
         Add<ScheduleItemsPage, ScheduleItemsPageInput, ScheduleItemsPageResult>(registry, TaskNames.ScheduleItemsPage,
             (a, sp, input) => a.RunAsync(input, sp.GetRequiredService<DurableTaskClient>()));
@@ -43,6 +44,13 @@ public static class CotTasks
         Add<CancelItemsPage, CancelItemsPageInput, CancelItemsPageResult>(registry, TaskNames.CancelItemsPage,
             (a, sp, input) => a.RunAsync(input, sp.GetRequiredService<DurableTaskClient>()));
         Add<CloseBatchAssignments, CloseBatchAssignmentsInput, int>(registry, TaskNames.CloseBatchAssignments, (a, _, input) => a.RunAsync(input));
+        Add<ArmDeadline, ArmDeadlineInput, bool>(registry, TaskNames.ArmDeadline, async (a, _, input) =>
+        {
+            await a.RunAsync(input);
+            return true;
+        });
+        Add<RaiseDueDeadlines, WatchDeadlinesInput, RaiseDueDeadlinesResult>(registry, TaskNames.RaiseDueDeadlines,
+            (a, sp, input) => a.RunAsync(input, sp.GetRequiredService<DurableTaskClient>()));
         return registry;
     }
 

@@ -79,6 +79,13 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             row.State = (assigned.Count > 0 || input.RoundHasReviewers ? ItemState.InReview : ItemState.AwaitingReviewer).Name();
             return true;
         }, now);
+        if (input.ArmDeadline && assigned.Count > 0)
+        {
+            // Nobody else is open in the round, so the item's next wait ends at these reviewers' deadline: armed here rather than
+            // by an ArmDeadline step of its own.
+            await ReviewDeadlines.ArmAsync(store, input.BatchId, input.ItemId, input.Round, input.Deadline);
+        }
+
         return assigned;
     }
 

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using CotPipeline.Domain;
 using CotPipeline.Models;
 using CotPipeline.Options;
+using CotPipeline.Orchestrations;
 using CotPipeline.Storage;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace CotPipeline.Activities;
 /// Starts the ReviewItem orchestrations of one page of a batch's items; an item already started, or already ended (cancelled
 /// before it was scheduled), is skipped, and a cancelled batch schedules nothing more.
 /// </summary>
-public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, TimeProvider clock)
+public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, IOptions<PipelineOptions> pipeline, TimeProvider clock)
 {
     public async Task<ScheduleItemsPageResult> RunAsync(ScheduleItemsPageInput input, DurableTaskClient client)
     {
@@ -25,6 +26,8 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
         }
 
         var settings = await store.ReadSettingsAsync(input.BatchId);
+        // Before its items: the watch raises their review deadlines (see WatchDeadlinesOrchestrator).
+        await WatchDeadlinesOrchestrator.EnsureStartedAsync(client, input.BatchId, pipeline.Value.DeadlineCheckInterval);
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {input.BatchId} and RowKey gt {input.After ?? ""} and RowKey lt {ItemCounters.NonItemPrefix}");
         var pageSize = api.Value.SchedulePageSize;

@@ -8,6 +8,7 @@ public static class TaskNames
     public const string ReviewItem = "ReviewItem";
     public const string StartBatch = "StartBatch";
     public const string CancelBatch = "CancelBatch";
+    public const string WatchDeadlines = "WatchDeadlines";
 
     public const string ScheduleItemsPage = nameof(CotPipeline.Activities.ScheduleItemsPage);
     public const string GenerateCandidate = nameof(CotPipeline.Activities.GenerateCandidate);
@@ -21,13 +22,16 @@ public static class TaskNames
     public const string FinalizeItem = nameof(CotPipeline.Activities.FinalizeItem);
     public const string CancelItemsPage = nameof(CotPipeline.Activities.CancelItemsPage);
     public const string CloseBatchAssignments = nameof(CotPipeline.Activities.CloseBatchAssignments);
+    public const string ArmDeadline = nameof(CotPipeline.Activities.ArmDeadline);
+    public const string RaiseDueDeadlines = nameof(CotPipeline.Activities.RaiseDueDeadlines);
 
-    public static readonly IReadOnlyList<string> Orchestrators = [ReviewItem, StartBatch, CancelBatch];
+    public static readonly IReadOnlyList<string> Orchestrators = [ReviewItem, StartBatch, CancelBatch, WatchDeadlines];
 
     public static readonly IReadOnlyList<string> AllActivities =
     [
         ScheduleItemsPage, GenerateCandidate, CommitVersion, AssignReviewers, SendReviewRequests, CloseAssignments,
         RecoverReviews, ReachConsensus, RequestAdjudication, FinalizeItem, CancelItemsPage, CloseBatchAssignments,
+        ArmDeadline, RaiseDueDeadlines,
     ];
 }
 
@@ -36,4 +40,5 @@ public static class EventNames
 {
     public const string ReviewSubmitted = nameof(ReviewSubmitted);
     public const string AdjudicationSubmitted = nameof(AdjudicationSubmitted);
+    public const string DeadlineReached = nameof(DeadlineReached);
 }

@@ -118,7 +118,23 @@ public sealed record AssignReviewersInput(
     int Count,
     IReadOnlyList<string> Exclude,
     DateTime Deadline,
-    bool RoundHasReviewers);
+    bool RoundHasReviewers,
+    bool ArmDeadline = false);
+
+/// <summary>
+/// The item's next wait in <paramref name="Round"/> ends at <paramref name="Due"/>: the batch's deadline watch raises
+/// <see cref="DeadlineReached"/> to it then (see <c>WatchDeadlinesOrchestrator</c>).
+/// </summary>
+public sealed record ArmDeadlineInput(string BatchId, string ItemId, int Round, DateTime Due);
+
+/// <summary>Raised by the batch's deadline watch: the deadline <paramref name="Due"/> armed for <paramref name="Round"/> has passed.</summary>
+public sealed record DeadlineReached(int Round, DateTime Due);
+
+/// <summary>The deadline watch of a batch: looks every <paramref name="Interval"/>; <paramref name="Raised"/> counts over its executions.</summary>
+public sealed record WatchDeadlinesInput(string BatchId, TimeSpan Interval, int Raised = 0);
+
+/// <summary>One look of the deadline watch: deadlines raised, and whether every item of the batch has ended (the watch stops).</summary>
+public sealed record RaiseDueDeadlinesResult(int Raised, bool BatchEnded);
 
 /// <summary>Which e-mail an assignment gets.</summary>
 public enum MailKind

@@ -51,7 +51,9 @@ public sealed class BatchPurger(CotStore store)
             var result = await client.PurgeInstanceAsync(instanceId, cancellation: token);
             Interlocked.Add(ref purged, result.PurgedInstanceCount);
         });
-        foreach (var instanceId in new[] { Ids.BatchInstance(batchId), Ids.CancelInstance(batchId) })
+        // The deadline watch ends by itself once every item has ended, but not before this purge may have started.
+        await EndAsync(client, Ids.DeadlineInstance(batchId), ct);
+        foreach (var instanceId in new[] { Ids.BatchInstance(batchId), Ids.CancelInstance(batchId), Ids.DeadlineInstance(batchId) })
         {
             purged += (await client.PurgeInstanceAsync(instanceId, cancellation: ct)).PurgedInstanceCount;
         }

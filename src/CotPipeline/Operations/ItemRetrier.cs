@@ -1,9 +1,12 @@
 using CotPipeline.Constants;
 using CotPipeline.Domain;
 using CotPipeline.Models;
+using CotPipeline.Options;
+using CotPipeline.Orchestrations;
 using CotPipeline.Storage;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Operations;
 
@@ -26,7 +29,7 @@ public sealed record RetryOutcome(RetryOutcomeKind Kind, string? State = null, L
 /// <see cref="LoopState.Resume"/>). The failed run's <c>final.json</c> is moved to <c>retries/{n}.json</c>, so the audit trail
 /// keeps it and the new run can record its own end.
 /// </summary>
-public sealed class ItemRetrier(CotStore store, ItemCanceller canceller, TimeProvider clock)
+public sealed class ItemRetrier(CotStore store, ItemCanceller canceller, IOptions<PipelineOptions> pipeline, TimeProvider clock)
 {
     public async Task<RetryOutcome> RetryAsync(string batchId, string itemId, DurableTaskClient client, CancellationToken ct)
     {
@@ -104,6 +107,8 @@ public sealed class ItemRetrier(CotStore store, ItemCanceller canceller, TimePro
             throw;
         }
 
+        // The batch's deadline watch stopped when every item had ended; the retried item's reviews need it again.
+        await WatchDeadlinesOrchestrator.EnsureStartedAsync(client, batchId, pipeline.Value.DeadlineCheckInterval, ct);
         return new(RetryOutcomeKind.Retried, ItemState.Pending.Name(), loop);
     }
 }

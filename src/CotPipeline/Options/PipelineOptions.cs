@@ -51,6 +51,12 @@ public sealed class PipelineOptions : IHasProblems
     public TimeSpan ReviewerRetryInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How often a batch's deadline watch looks for review deadlines that passed: a deadline is acted on at most this long late.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DeadlineCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Per item department, the other departments to ask, in order, when too few reviewers of the department itself
     /// are free (e.g. <c>cardiology: [emergency, internal-medicine]</c>).
     /// </summary>

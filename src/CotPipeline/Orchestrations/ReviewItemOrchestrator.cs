@@ -93,25 +93,11 @@ public static class ReviewItemOrchestrator
     }
 
     /// <summary>
-    /// One review round. Its review-deadline timers are cancelled once, when the round ends, rather than after each wait: the engine
-    /// completes or continues an instance only when no timer is open, so a cancel has to run in the execution's last episode
-    /// anyway, while a cancel after the wait ran again in every later replay of the execution, each time with two exceptions the
-    /// SDK throws and catches.
+    /// One review round. Its waits end at review deadlines that the batch's deadline watch raises as <see cref="DeadlineReached"/>
+    /// events (<see cref="WatchDeadlinesOrchestrator"/>): the round arms the deadline of each wait (a row, written by
+    /// <see cref="TaskNames.AssignReviewers"/> when it can, else by <see cref="TaskNames.ArmDeadline"/>) and holds no durable timer.
     /// </summary>
     private static async Task<ItemOutcome?> ReviewRoundAsync(TaskOrchestrationContext ctx, ReviewItemInput input)
-    {
-        using var deadlines = new CancellationTokenSource();
-        try
-        {
-            return await RunRoundAsync(ctx, input, deadlines.Token);
-        }
-        finally
-        {
-            deadlines.Cancel();
-        }
-    }
-
-    private static async Task<ItemOutcome?> RunRoundAsync(TaskOrchestrationContext ctx, ReviewItemInput input, CancellationToken roundEnd)
     {
         var (batchId, itemId, loop, state) = input;
         var round = state.Round + 1;
@@ -122,6 +108,8 @@ public static class ReviewItemOrchestrator
         var due = new Dictionary<string, (DateTime At, int Reminders)>();
         var wanted = loop.ReviewersPerItem;
         var extraAsked = 0;
+        // The deadline the round's row holds now, until the watch raises it.
+        DateTime? armed = null;
 
         while (true)
         {
@@ -130,10 +118,13 @@ public static class ReviewItemOrchestrator
             if (need > 0)
             {
                 var deadline = ctx.CurrentUtcDateTime + loop.ReviewDeadline;
-                var added = await AssignAsync(ctx, input, round, need, assigned, deadline);
+                // With nobody else open, the next wait ends at the new reviewers' deadline: the assignment step arms it.
+                var arm = open.Count == 0;
+                var added = await AssignAsync(ctx, input, round, need, assigned, deadline, arm);
                 if (added.Count > 0)
                 {
                     await MailAsync(ctx, new SendReviewRequestsInput(batchId, itemId, round, added, MailKind.Request, 0, deadline));
+                    armed = arm ? deadline : armed;
                 }
 
                 assigned.AddRange(added);
@@ -155,8 +146,16 @@ public static class ReviewItemOrchestrator
             if (open.Count > 0)
             {
                 var until = open.Min(a => due[a].At);
-                if (await WaitForReviewsAsync(ctx, round, open, received, until, roundEnd))
+                if (armed != until)
                 {
+                    await ctx.CallActivityAsync(TaskNames.ArmDeadline, new ArmDeadlineInput(batchId, itemId, round, until), Retry);
+                    armed = until;
+                }
+
+                if (await WaitForReviewsAsync(ctx, round, open, received, until))
+                {
+                    // The watch raised the armed deadline and removed its row.
+                    armed = null;
                     var late = open.Where(a => !received.Contains(a) && due[a].At <= until).ToList();
                     // A review stored whose event never came (its host died between the two) is counted, not reminded.
                     var stored = await ctx.CallActivityAsync<List<string>>(TaskNames.RecoverReviews,
@@ -228,7 +227,7 @@ public static class ReviewItemOrchestrator
     }
 
     private static async Task<List<string>> AssignAsync(
-        TaskOrchestrationContext ctx, ReviewItemInput input, int round, int count, List<string> alreadyAssigned, DateTime deadline)
+        TaskOrchestrationContext ctx, ReviewItemInput input, int round, int count, List<string> alreadyAssigned, DateTime deadline, bool arm)
     {
         if (count <= 0)
         {
@@ -242,7 +241,8 @@ public static class ReviewItemOrchestrator
         }
 
         return await ctx.CallActivityAsync<List<string>>(TaskNames.AssignReviewers,
-            new AssignReviewersInput(input.BatchId, input.ItemId, round, input.State.Version, count, exclude, deadline, alreadyAssigned.Count > 0), Retry);
+            new AssignReviewersInput(input.BatchId, input.ItemId, round, input.State.Version, count, exclude, deadline, alreadyAssigned.Count > 0, arm),
+            Retry);
     }
 
     /// <summary>
@@ -262,32 +262,53 @@ public static class ReviewItemOrchestrator
     }
 
     /// <summary>
-    /// Collects ReviewSubmitted events of this round until every open reviewer submitted; true when the deadline came first. The
-    /// deadline timer, when it loses, stays open until <paramref name="roundEnd"/> cancels it.
+    /// Collects ReviewSubmitted events of this round until every open reviewer submitted; true when the deadline
+    /// <paramref name="until"/> came first (the watch raised it). A deadline event of another round, or one armed before this wait
+    /// moved the deadline later (a repeat, or a raise that crossed the move), is not this wait's and is passed over.
     /// </summary>
-    private static async Task<bool> WaitForReviewsAsync(
-        TaskOrchestrationContext ctx, int round, List<string> open, List<string> received, DateTime deadline, CancellationToken roundEnd)
+    private static async Task<bool> WaitForReviewsAsync(TaskOrchestrationContext ctx, int round, List<string> open, List<string> received, DateTime until)
     {
-        var timer = ctx.CreateTimer(deadline, roundEnd);
-        while (open.Any(a => !received.Contains(a)))
+        using var waitEnd = new CancellationTokenSource();
+        try
         {
-            using var eventCts = new CancellationTokenSource();
-            var next = ctx.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, eventCts.Token);
-            if (await Task.WhenAny(next, timer) == timer)
+            var deadline = DeadlineAsync(ctx, round, until, waitEnd.Token);
+            while (open.Any(a => !received.Contains(a)))
             {
-                eventCts.Cancel();
-                return true;
+                using var eventCts = new CancellationTokenSource();
+                var next = ctx.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, eventCts.Token);
+                if (await Task.WhenAny(next, deadline) == deadline)
+                {
+                    eventCts.Cancel();
+                    return true;
+                }
+
+                var e = await next;
+                // Events of another round, from a reviewer not (or no longer) assigned, or repeated, change nothing.
+                if (e.Round == round && open.Contains(e.ReviewerId) && !received.Contains(e.ReviewerId))
+                {
+                    received.Add(e.ReviewerId);
+                }
             }
 
-            var e = await next;
-            // Events of another round, from a reviewer not (or no longer) assigned, or repeated, change nothing.
-            if (e.Round == round && open.Contains(e.ReviewerId) && !received.Contains(e.ReviewerId))
+            return false;
+        }
+        finally
+        {
+            // A deadline wait left open would take the next wait's event.
+            waitEnd.Cancel();
+        }
+    }
+
+    private static async Task DeadlineAsync(TaskOrchestrationContext ctx, int round, DateTime until, CancellationToken waitEnd)
+    {
+        while (true)
+        {
+            var e = await ctx.WaitForExternalEvent<DeadlineReached>(EventNames.DeadlineReached, waitEnd);
+            if (e.Round == round && e.Due >= until)
             {
-                received.Add(e.ReviewerId);
+                return;
             }
         }
-
-        return false;
     }
 
     private static async Task<ItemOutcome?> AdjudicateAsync(TaskOrchestrationContext ctx, ReviewItemInput input)

@@ -33,6 +33,9 @@ public static partial class Ids
     /// <summary>The durable instance id of a batch's CancelBatch orchestration ('~' never occurs in an item id, so no item's instance has it).</summary>
     public static string CancelInstance(string batchId) => $"{batchId}:~cancel";
 
+    /// <summary>The durable instance id of a batch's deadline watch (<c>WatchDeadlines</c>).</summary>
+    public static string DeadlineInstance(string batchId) => $"{batchId}:~deadlines";
+
     internal static string Shorten(string text, int max = 40) =>
         text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
 }

@@ -172,8 +172,8 @@ public sealed partial class OperatorApiTests(LocalHostFixture host, ITestOutputH
         Assert.Equal(4, (int)deleted["items"]!);
         Assert.Equal(8, (int)deleted["assignments"]!);
         Assert.Equal(3, (int)deleted["reviews"]!);
-        // Four items, StartBatch and CancelBatch.
-        Assert.Equal(6, (int)deleted["orchestrations"]!);
+        // Four items, StartBatch, CancelBatch and the deadline watch.
+        Assert.Equal(7, (int)deleted["orchestrations"]!);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using CotPipeline.Domain;
 using CotPipeline.Models;
 using CotPipeline.Orchestrations;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CotPipeline.Tests.Orchestrations;
 
@@ -20,6 +21,26 @@ internal sealed class FakeActivities
     public ConcurrentDictionary<string, bool> StoredWithoutEvent { get; } = new();
 
     public ConcurrentQueue<(string Name, object Input)> Calls { get; } = new();
+
+    /// <summary>Armed review deadlines by (item, round): what the batch's deadline watch would raise (the item id is the instance id here).</summary>
+    public ConcurrentDictionary<(string ItemId, int Round), DateTime> Armed { get; } = new();
+
+    /// <summary>The deadline watch, in short: until stopped, raises every armed deadline that is due to its item, once.</summary>
+    public async Task WatchDeadlinesAsync(DurableTaskClient client, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var (key, due) in Armed.Where(a => a.Value <= DateTime.UtcNow).ToList())
+            {
+                if (Armed.TryRemove(new KeyValuePair<(string, int), DateTime>(key, due)))
+                {
+                    await client.RaiseEventAsync(key.ItemId, EventNames.DeadlineReached, new DeadlineReached(key.Round, due), CancellationToken.None);
+                }
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
 
     public FakeActivities Decide(params ConsensusResult[] decisions)
     {
@@ -52,6 +73,11 @@ internal sealed class FakeActivities
                 }
             }
 
+            if (input.ArmDeadline && picked.Count > 0)
+            {
+                Armed[(input.ItemId, input.Round)] = input.Deadline;
+            }
+
             return Record(TaskNames.AssignReviewers, input, picked);
         });
         registry.AddActivityFunc<SendReviewRequestsInput, int>(TaskNames.SendReviewRequests, (_, input) =>
@@ -63,6 +89,11 @@ internal sealed class FakeActivities
             Record(TaskNames.ReachConsensus, input, _decisions.TryDequeue(out var d) ? d : new ConsensusResult(ConsensusOutcome.Accept, null)));
         registry.AddActivityFunc<RequestAdjudicationInput, string?>(TaskNames.RequestAdjudication, (_, input) => Record<string?>(TaskNames.RequestAdjudication, input, "adj"));
         registry.AddActivityFunc<FinalizeItemInput, bool>(TaskNames.FinalizeItem, (_, input) => Record(TaskNames.FinalizeItem, input, true));
+        registry.AddActivityFunc<ArmDeadlineInput, bool>(TaskNames.ArmDeadline, (_, input) =>
+        {
+            Armed[(input.ItemId, input.Round)] = input.Due;
+            return Record(TaskNames.ArmDeadline, input, true);
+        });
     }
 
     private T Record<T>(string name, object input, T result)

@@ -20,6 +20,7 @@ internal sealed class OrchestrationScript
 
     private readonly Queue<ReviewSubmitted> _reviews = new();
     private readonly Queue<Task> _timers = new();
+    private readonly Queue<DeadlineReached> _deadlines = new();
 
     public OrchestrationScript()
     {
@@ -28,8 +29,11 @@ internal sealed class OrchestrationScript
             .Returns(() => _reviews.Count > 0 ? Task.FromResult(_reviews.Dequeue()) : new TaskCompletionSource<ReviewSubmitted>().Task);
         Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>()))
             .Returns(() => _timers.Count > 0 ? _timers.Dequeue() : new TaskCompletionSource().Task);
-        // Every round e-mails the reviewers it assigns.
+        Context.Setup(c => c.WaitForExternalEvent<DeadlineReached>(EventNames.DeadlineReached, It.IsAny<CancellationToken>()))
+            .Returns(() => _deadlines.Count > 0 ? Task.FromResult(_deadlines.Dequeue()) : new TaskCompletionSource<DeadlineReached>().Task);
+        // Every round e-mails the reviewers it assigns, and arms a wait's deadline when assigning did not.
         Activity<SendReviewRequestsInput, int>(TaskNames.SendReviewRequests, 1);
+        Action<ArmDeadlineInput>(TaskNames.ArmDeadline);
     }
 
     public Mock<TaskOrchestrationContext> Context { get; } = new(MockBehavior.Strict);
@@ -79,7 +83,14 @@ internal sealed class OrchestrationScript
         return this;
     }
 
-    /// <summary>The next timer the orchestrator creates fires at once (a deadline passing); later ones never fire.</summary>
+    /// <summary>The next review wait's deadline passes at once (the deadline watch raises it for <paramref name="round"/>); later ones never do.</summary>
+    public OrchestrationScript DeadlinePasses(int round = 1)
+    {
+        _deadlines.Enqueue(new DeadlineReached(round, DateTime.MaxValue));
+        return this;
+    }
+
+    /// <summary>The next timer the orchestrator creates fires at once (an adjudication deadline passing); later ones never fire.</summary>
     public OrchestrationScript TimerFires()
     {
         _timers.Enqueue(Task.CompletedTask);

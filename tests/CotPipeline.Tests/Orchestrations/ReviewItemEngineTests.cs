@@ -15,11 +15,23 @@ public sealed class ReviewItemEngineTests : IAsyncLifetime
 {
     private static readonly LoopSettings Loop = OrchestrationScript.Loop with { ReviewDeadline = TimeSpan.FromMinutes(5) };
     private readonly FakeActivities _activities = new();
+    private readonly CancellationTokenSource _stop = new();
     private DurableTaskTestHost _host = null!;
+    private Task _watch = Task.CompletedTask;
 
-    public async Task InitializeAsync() => _host = await DurableTaskTestHost.StartAsync(_activities.Register);
+    public async Task InitializeAsync()
+    {
+        _host = await DurableTaskTestHost.StartAsync(_activities.Register);
+        _watch = _activities.WatchDeadlinesAsync(_host.Client, _stop.Token);
+    }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _watch;
+        await _host.DisposeAsync();
+        _stop.Dispose();
+    }
 
     private DurableTaskClient Client => _host.Client;
 

@@ -244,8 +244,7 @@ public sealed class ReviewItemOrchestratorTests
             .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
             .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
             .ReturnsAsync(new ReviewSubmitted("a3", "r3", 1));
-        var timers = new Queue<Task>([Task.CompletedTask, Task.CompletedTask, new TaskCompletionSource().Task]);
-        script.Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(() => timers.Dequeue());
+        script.DeadlinePasses().DeadlinePasses();
         var loop = Loop with { RemindersBeforeReassign = 1, ReminderInterval = TimeSpan.FromDays(1) };
 
         var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = loop });
@@ -260,6 +259,30 @@ public sealed class ReviewItemOrchestratorTests
         Assert.Equal(1, replacement.Count);
         Assert.Equal(["r1", "r2"], replacement.Exclude);
         Assert.Equal(["r1", "r3"], script.Input<ReachConsensusInput>(TaskNames.ReachConsensus).Counted);
+        // Assigning with nobody else open arms the deadline; the reminder's new deadline is armed on its own.
+        Assert.Equal([true, true], script.Calls.Where(c => c.Name == TaskNames.AssignReviewers).Select(c => ((AssignReviewersInput)c.Input!).ArmDeadline));
+        Assert.Equal([(1, Now.AddDays(1))], script.Calls.Where(c => c.Name == TaskNames.ArmDeadline).Select(c => ((ArmDeadlineInput)c.Input!)).Select(a => (a.Round, a.Due)));
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineOfAnotherRoundOrAnEarlierWait_IsPassedOver()
+    {
+        var script = Drafting()
+            .Activity<AssignReviewersInput, List<string>>(TaskNames.AssignReviewers, ["r1", "r2"])
+            .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null));
+        // Round 0's deadline and one due before this wait's arrive first; then both reviews.
+        var deadlines = new Queue<DeadlineReached>([new(0, DateTime.MaxValue), new(1, Now.AddDays(1))]);
+        script.Context.Setup(c => c.WaitForExternalEvent<DeadlineReached>(EventNames.DeadlineReached, It.IsAny<CancellationToken>()))
+            .Returns(() => deadlines.Count > 0 ? Task.FromResult(deadlines.Dequeue()) : new TaskCompletionSource<DeadlineReached>().Task);
+        script.Context.SetupSequence(c => c.WaitForExternalEvent<ReviewSubmitted>(EventNames.ReviewSubmitted, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ReviewSubmitted("a1", "r1", 1))
+            .ReturnsAsync(new ReviewSubmitted("a2", "r2", 1));
+
+        var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input());
+
+        Assert.Equal(ItemState.Verified, outcome!.State);
+        Assert.DoesNotContain(script.Calls, c => c.Name is TaskNames.RecoverReviews or TaskNames.ArmDeadline);
+        Assert.Empty(deadlines);
     }
 
     [Fact]
@@ -271,7 +294,7 @@ public sealed class ReviewItemOrchestratorTests
             .Activity<RecoverReviewsInput, List<string>>(TaskNames.RecoverReviews, new List<string> { "r2" })
             .Activity<ReachConsensusInput, ConsensusResult>(TaskNames.ReachConsensus, new ConsensusResult(ConsensusOutcome.Accept, null))
             .Reviews(new ReviewSubmitted("a1", "r1", 1))
-            .TimerFires();
+            .DeadlinePasses();
 
         var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = Loop with { RemindersBeforeReassign = 1 } });
 
@@ -311,8 +334,7 @@ public sealed class ReviewItemOrchestratorTests
             .ReturnsAsync(new ReviewSubmitted("a1", "r1", 1))
             .Returns(new TaskCompletionSource<ReviewSubmitted>().Task)
             .ReturnsAsync(new ReviewSubmitted("a3", "r3", 1));
-        var timers = new Queue<Task>([Task.CompletedTask, new TaskCompletionSource().Task]);
-        script.Context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(() => timers.Dequeue());
+        script.DeadlinePasses();
 
         var outcome = await ReviewItemOrchestrator.RunAsync(script.Context.Object, Input() with { Loop = Loop with { RemindersBeforeReassign = 0 } });
 
