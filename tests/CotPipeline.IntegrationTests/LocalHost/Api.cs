@@ -82,6 +82,9 @@ internal static class Api
     /// is away are tried again a moment later. Records each review the API accepted (202), with its verdict. The client is
     /// asked for on every round: a restarted host comes with a new one.
     /// </summary>
+    /// <summary>How many simulated reviewers submit at once.</summary>
+    private const int Reviewers = 8;
+
     public static async Task ReviewUntilStoppedAsync(Func<HttpClient> client, string batchId, Func<JsonNode, (string Verdict, object Body)> review,
         ConcurrentDictionary<string, string> accepted, CancellationToken stop)
     {
@@ -90,20 +93,17 @@ internal static class Api
             try
             {
                 var http = client();
-                foreach (var a in await http.OpenAssignmentsAsync(batchId))
+                var due = (await http.OpenAssignmentsAsync(batchId))
+                    .Where(a => (string)a["kind"]! == "review" && !accepted.ContainsKey((string)a["assignmentId"]!));
+                // Reviewers work side by side, as physicians do: one at a time the driver, not the system, would set the pace.
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Reviewers }, async (a, _) =>
                 {
-                    var id = (string)a["assignmentId"]!;
-                    if (accepted.ContainsKey(id) || (string)a["kind"]! != "review")
-                    {
-                        continue;
-                    }
-
                     var (verdict, body) = review(a);
                     if ((await http.PostJsonAsync("/api/reviews", body)).StatusCode == HttpStatusCode.Accepted)
                     {
-                        accepted[id] = verdict;
+                        accepted[(string)a["assignmentId"]!] = verdict;
                     }
-                }
+                });
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Xunit.Sdk.XunitException)
             {
