@@ -28,9 +28,20 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
         var settings = await store.ReadSettingsAsync(input.BatchId);
         // Before its items: the watch raises their review deadlines (see WatchDeadlinesOrchestrator).
         await WatchDeadlinesOrchestrator.EnsureStartedAsync(client, input.BatchId, pipeline.Value.DeadlineCheckInterval);
+        var pageSize = api.Value.SchedulePageSize;
+        if (api.Value.MaxItemsStarting > 0)
+        {
+            var room = api.Value.MaxItemsStarting - await StartingAsync(batch, input.Scheduled);
+            if (room <= 0)
+            {
+                return new ScheduleItemsPageResult(0, input.After, false, api.Value.ScheduleWaitInterval);
+            }
+
+            pageSize = Math.Min(pageSize, room);
+        }
+
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {input.BatchId} and RowKey gt {input.After ?? ""} and RowKey lt {ItemCounters.NonItemPrefix}");
-        var pageSize = api.Value.SchedulePageSize;
         var page = new List<ItemRow>(pageSize);
         await foreach (var row in store.Items.QueryAsync<ItemRow>(filter, maxPerPage: Math.Min(pageSize, 1000), select: ["PartitionKey", "RowKey", "State"]))
         {
@@ -71,6 +82,17 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
         }
 
         return new ScheduleItemsPageResult(page.Count, page.Count > 0 ? page[^1].RowKey : input.After, done);
+    }
+
+    /// <summary>
+    /// Items started and not yet with reviewers (pending, drafting or revising), from the batch's counters: the pending count also
+    /// holds the items not paged yet, which are subtracted. Items ended before they were paged make it an underestimate, never
+    /// an overestimate, so a batch never waits for items that cannot move.
+    /// </summary>
+    private async Task<int> StartingAsync(BatchRow batch, int paged)
+    {
+        var counts = await ItemCounters.ReadAsync(store.Items, batch.RowKey, CancellationToken.None);
+        return counts[ItemState.Pending.Name()] + counts[ItemState.Drafting.Name()] + counts[ItemState.Revising.Name()] - (batch.ItemCount - paged);
     }
 
     /// <summary>Every item is scheduled: the batch is running, unless the operator cancelled it meanwhile.</summary>

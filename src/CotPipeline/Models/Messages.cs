@@ -65,9 +65,14 @@ public sealed record ItemOutcome(ItemState State, int? FinalVersion, int Rounds,
 /// <summary>Input of the StartBatch orchestration: schedules the batch's items page by page.</summary>
 public sealed record StartBatchInput(string BatchId, string? After = null, int Scheduled = 0);
 
-public sealed record ScheduleItemsPageInput(string BatchId, string? After);
+/// <summary>The next page of a batch's items to start, after <paramref name="After"/>; <paramref name="Scheduled"/> items were paged before it.</summary>
+public sealed record ScheduleItemsPageInput(string BatchId, string? After, int Scheduled = 0);
 
-public sealed record ScheduleItemsPageResult(int Scheduled, string? Last, bool Done);
+/// <summary>
+/// A page started (<paramref name="Scheduled"/> items paged, the last <paramref name="Last"/>), or none because enough items are
+/// starting already: then ask again after <paramref name="WaitFor"/>.
+/// </summary>
+public sealed record ScheduleItemsPageResult(int Scheduled, string? Last, bool Done, TimeSpan? WaitFor = null);
 
 /// <summary>Input of the CancelBatch orchestration: cancels the batch's items page by page, then closes its open assignments.</summary>
 public sealed record CancelBatchInput(string BatchId, string? After = null, int Cancelled = 0);

@@ -32,6 +32,18 @@ public sealed class ApiOptions
     [Range(1, 5000)]
     public int SchedulePageSize { get; set; } = 500;
 
+    /// <summary>
+    /// Items of a batch started and not yet with reviewers (pending, drafting, revising) at most: the next page waits until some
+    /// have moved on, so a large batch does not flood the engine's queues (its review events wait behind everything queued
+    /// there). 0: no limit.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int MaxItemsStarting { get; set; } = 500;
+
+    /// <summary>How long the batch's start waits before it looks again when <see cref="MaxItemsStarting"/> items are starting.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ScheduleWaitInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>An item waiting on the pipeline (pending, drafting, awaiting a reviewer, revising) this long unchanged is stuck.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromDays(1);
