@@ -62,7 +62,9 @@ internal sealed class BatchAzuriteScenario : IScenario
             [$"{LocalOptions.Section}:SidecarPort"] = Ports.Free().ToString(),
             // The engine reports expected noise (lease changes, slow partition table) as warnings; the scenario prints its own lines.
             ["Logging:LogLevel:Default"] = "Error",
-        });
+        })
+            // Engine or pipeline settings to try without a rebuild, e.g. COTBENCH_Local__MaxConcurrentActivities=20.
+            .AddEnvironmentVariables("COTBENCH_");
         builder.Services.AddCotPipeline(builder.Configuration);
         builder.AddLocalEngine(registry =>
         {
