@@ -76,14 +76,17 @@ public static class LocalEngine
         // One sidecar owns the dispatcher and the single worker stream.
         services.AddSingleton<TaskHubGrpcServer>();
 
-        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{local.SidecarPort}");
+        // One channel each. The worker connects while the host starts, before Kestrel listens, and its channel then waits out a
+        // reconnect backoff; a client call on that channel in the meantime failed at once ("Unavailable: Error connecting to
+        // subchannel"), so the first API request after a start could answer 500. The client's channel connects on its first call.
+        var sidecar = $"http://127.0.0.1:{local.SidecarPort}";
         services.AddDurableTaskWorker(worker =>
         {
             worker.AddTasks(tasks);
-            worker.UseGrpc(channel);
+            worker.UseGrpc(GrpcChannel.ForAddress(sidecar));
             worker.Configure(o => o.Concurrency.MaximumConcurrentActivityWorkItems = local.MaxConcurrentActivities);
         });
-        services.AddDurableTaskClient(client => client.UseGrpc(channel));
+        services.AddDurableTaskClient(client => client.UseGrpc(GrpcChannel.ForAddress(sidecar)));
         return builder;
     }
 
