@@ -5,12 +5,13 @@ using CotPipeline.Storage;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Moq;
 
 namespace CotPipeline.Tests.Orchestrations;
 
 /// <summary>
 /// A batch's deadline watch on the in-memory engine: it looks every interval, carries on past a look that failed, stops when the
-/// batch is over, and is started once however often it is asked to start while it runs.
+/// batch is over; and it is started unless it runs.
 /// </summary>
 public sealed class WatchDeadlinesEngineTests : IAsyncLifetime
 {
@@ -59,26 +60,41 @@ public sealed class WatchDeadlinesEngineTests : IAsyncLifetime
         Assert.Equal(5, _lookCount);
     }
 
-    [Fact]
-    public async Task EnsureStarted_WhileTheWatchRuns_StartsNothingNew_AfterItEnded_StartsItAgain()
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(OrchestrationRuntimeStatus.Pending, false)]
+    [InlineData(OrchestrationRuntimeStatus.Running, false)]
+    [InlineData(OrchestrationRuntimeStatus.Completed, true)]
+    [InlineData(OrchestrationRuntimeStatus.Failed, true)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated, true)]
+    public async Task EnsureStarted_StartsTheWatchUnlessItRuns(OrchestrationRuntimeStatus? status, bool starts)
     {
-        await WatchDeadlinesOrchestrator.EnsureStartedAsync(Client, "b2", Interval);
-        var first = await Client.GetInstanceAsync(Ids.DeadlineInstance("b2"));
-        await WatchDeadlinesOrchestrator.EnsureStartedAsync(Client, "b2", Interval);
-        var again = await Client.GetInstanceAsync(Ids.DeadlineInstance("b2"));
-        Assert.Equal(first!.CreatedAt, again!.CreatedAt);
+        var client = new Mock<DurableTaskClient>(MockBehavior.Strict, "test");
+        client.Setup(c => c.GetInstanceAsync("b1:~deadlines", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(status is { } s ? new OrchestrationMetadata(TaskNames.WatchDeadlines, "b1:~deadlines") { RuntimeStatus = s } : null);
+        client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.Is<TaskName>(n => n.Name == TaskNames.WatchDeadlines),
+                new WatchDeadlinesInput("b1", Interval, 0), It.Is<StartOrchestrationOptions>(o => o.InstanceId == "b1:~deadlines"), It.IsAny<CancellationToken>()))
+            .ReturnsAsync("b1:~deadlines");
 
-        lock (_looks)
-        {
-            _looks.Enqueue(() => new RaiseDueDeadlinesResult(0, BatchEnded: true));
-        }
+        await WatchDeadlinesOrchestrator.EnsureStartedAsync(client.Object, "b1", Interval);
 
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await EndedAsync(Ids.DeadlineInstance("b2"))).RuntimeStatus);
+        client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()),
+            starts ? Times.Once() : Times.Never());
+    }
 
-        // A failed item retried after the batch was over needs the watch again.
-        await WatchDeadlinesOrchestrator.EnsureStartedAsync(Client, "b2", Interval);
-        var restarted = await Client.GetInstanceAsync(Ids.DeadlineInstance("b2"));
-        Assert.False(restarted!.IsCompleted);
-        Assert.True(restarted.CreatedAt > first.CreatedAt);
+    [Fact]
+    public async Task EnsureStarted_StartedAtTheSameMomentElsewhere_IsNoError_ButAFailedStartIsReported()
+    {
+        var client = new Mock<DurableTaskClient>(MockBehavior.Strict, "test");
+        client.SetupSequence(c => c.GetInstanceAsync("b1:~deadlines", It.IsAny<CancellationToken>()))
+            .ReturnsAsync((OrchestrationMetadata?)null)
+            .ReturnsAsync(new OrchestrationMetadata(TaskNames.WatchDeadlines, "b1:~deadlines") { RuntimeStatus = OrchestrationRuntimeStatus.Running })
+            .ReturnsAsync((OrchestrationMetadata?)null)
+            .ReturnsAsync((OrchestrationMetadata?)null);
+        client.Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("an instance with this id exists"));
+
+        await WatchDeadlinesOrchestrator.EnsureStartedAsync(client.Object, "b1", Interval);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => WatchDeadlinesOrchestrator.EnsureStartedAsync(client.Object, "b1", Interval));
     }
 }
