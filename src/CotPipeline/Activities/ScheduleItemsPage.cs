@@ -25,9 +25,6 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
             return new ScheduleItemsPageResult(0, input.After, true);
         }
 
-        var settings = await store.ReadSettingsAsync(input.BatchId);
-        // Before its items: the watch raises their review deadlines (see WatchDeadlinesOrchestrator).
-        await WatchDeadlinesOrchestrator.EnsureStartedAsync(client, input.BatchId, pipeline.Value.DeadlineCheckInterval);
         var pageSize = api.Value.SchedulePageSize;
         if (api.Value.MaxItemsStarting > 0)
         {
@@ -39,6 +36,11 @@ public sealed class ScheduleItemsPage(CotStore store, IOptions<ApiOptions> api, 
 
             pageSize = Math.Min(pageSize, room);
         }
+
+        var settings = await store.ReadSettingsAsync(input.BatchId);
+        // Before its items: the watch raises their review deadlines (see WatchDeadlinesOrchestrator). Not on a page that waits,
+        // which a large batch asks for every couple of seconds while its first items draft.
+        await WatchDeadlinesOrchestrator.EnsureStartedAsync(client, input.BatchId, pipeline.Value.DeadlineCheckInterval);
 
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {input.BatchId} and RowKey gt {input.After ?? ""} and RowKey lt {ItemCounters.NonItemPrefix}");

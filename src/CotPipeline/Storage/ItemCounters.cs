@@ -142,7 +142,8 @@ public static class ItemCounters
         return sum;
     }
 
-    private static string Successor(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
+    /// <summary>The first key after every key that starts with <paramref name="prefix"/>: the end of its range.</summary>
+    internal static string Successor(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
 
     private static IAsyncEnumerable<TableEntity> RangeAsync(TableClient items, string batchId, string from, string before, CancellationToken ct) =>
         items.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {from} and RowKey lt {before}"),

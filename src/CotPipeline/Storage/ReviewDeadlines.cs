@@ -14,7 +14,7 @@ public static class ReviewDeadlines
 {
     public const string Prefix = ItemCounters.NonItemPrefix + "due-";
 
-    private const string End = ItemCounters.NonItemPrefix + "due.";
+    private static readonly string End = ItemCounters.Successor(Prefix);
 
     public static string RowKey(string itemId, int round) => $"{Prefix}{itemId}~{round:D4}";
 
