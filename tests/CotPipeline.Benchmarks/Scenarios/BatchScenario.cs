@@ -53,7 +53,7 @@ internal sealed class BatchScenario : IScenario
 
         // As in the overhead scenario: the in-memory host's sidecar would log every gRPC request to the console.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
-        await using var host = await DurableTaskTestHost.StartAsync(registry => registry.AddCotTasks(), new DurableTaskTestHostOptions
+        await using var host = await InMemoryEngine.StartAsync(registry => registry.AddCotTasks(), new DurableTaskTestHostOptions
         {
             ConfigureServices = services => services.AddSingleton<IConfiguration>(configuration).AddCotPipeline(configuration),
         }, ct);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using CotPipeline.Constants;
 using CotPipeline.Domain;
+using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Models;
 using CotPipeline.Orchestrations;
 using CotPipeline.Storage;
@@ -52,7 +53,7 @@ internal sealed class OverheadScenario : IScenario
         // variable): thousands of lines per second would be measured instead of the engine.
         Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
         AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref _exceptions);
-        await using var host = await DurableTaskTestHost.StartAsync(Register, null, ct);
+        await using var host = await InMemoryEngine.StartAsync(Register, null, ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reviewers = AnswerAsync(host.Client, stop.Token);
 

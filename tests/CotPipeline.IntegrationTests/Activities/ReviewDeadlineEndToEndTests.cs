@@ -40,7 +40,7 @@ public sealed class ReviewDeadlineEndToEndTests(AzuriteFixture azurite, Smtp4dev
             ["Pipeline:RemindersBeforeReassign"] = "1",
             ["Pipeline:DeadlineCheckInterval"] = "00:00:01",
         }).Build();
-        await using var host = await DurableTaskTestHost.StartAsync(registry => registry.AddCotTasks(), new DurableTaskTestHostOptions
+        await using var host = await InMemoryEngine.StartAsync(registry => registry.AddCotTasks(), new DurableTaskTestHostOptions
         {
             // The steps' clock runs ten minutes ahead of the engine's, so the deadline watch finds each deadline due at its next look
             // (a review deadline is at least a minute).

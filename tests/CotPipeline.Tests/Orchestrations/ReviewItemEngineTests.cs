@@ -1,5 +1,6 @@
 using CotPipeline.Constants;
 using CotPipeline.Domain;
+using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Models;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -21,7 +22,7 @@ public sealed class ReviewItemEngineTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await DurableTaskTestHost.StartAsync(_activities.Register);
+        _host = await InMemoryEngine.StartAsync(_activities.Register);
         _watch = _activities.WatchDeadlinesAsync(_host.Client, _stop.Token);
     }
 

@@ -1,4 +1,5 @@
 using CotPipeline.Constants;
+using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Models;
 using CotPipeline.Orchestrations;
 using CotPipeline.Storage;
@@ -20,7 +21,7 @@ public sealed class WatchDeadlinesEngineTests : IAsyncLifetime
     private int _lookCount;
     private DurableTaskTestHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await DurableTaskTestHost.StartAsync(registry =>
+    public async Task InitializeAsync() => _host = await InMemoryEngine.StartAsync(registry =>
     {
         registry.AddOrchestratorFunc<WatchDeadlinesInput, int>(TaskNames.WatchDeadlines, WatchDeadlinesOrchestrator.RunAsync);
         registry.AddActivityFunc<WatchDeadlinesInput, RaiseDueDeadlinesResult>(TaskNames.RaiseDueDeadlines, (_, _) =>
