@@ -37,7 +37,8 @@ internal sealed class ReviewPageScenario : IScenario
     public Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var host = new LocalHostFixture();
+        // Azurite on disk, as the local host starts it: in memory it froze for about 5 s every minute (AzuriteFixture.OnDisk).
+        var host = new LocalHostFixture(AzuriteFixture.OnDisk());
         host.Settings["Api__SchedulePageSize"] = "500";
         host.Settings["ReviewLinks__SigningKey"] = key;
         return Fixtures.WithAsync(host, h => MeasureAsync(h, key, pairs, report, ct));
@@ -81,6 +82,8 @@ internal sealed class ReviewPageScenario : IScenario
         report.Line($"{Reviewers} reviewers, {gets.Count + posts.Count:N0} requests in {clock.Elapsed.TotalSeconds:0.0} s ({(gets.Count + posts.Count) / clock.Elapsed.TotalSeconds:0.0} requests/s)");
         report.Line(gets.Describe());
         report.Line(posts.Describe());
+        report.Line(gets.Slowest(8));
+        report.Line(posts.Slowest(8));
         if (!unexpected.IsEmpty)
         {
             report.Line($"{unexpected.Count} unexpected answers, e.g. {unexpected.First()}");
@@ -145,10 +148,11 @@ internal sealed class ReviewPageScenario : IScenario
     /// <summary>The time to the whole page (body read), as the reviewer waits for it.</summary>
     private static async Task TimedAsync(Latencies into, ConcurrentBag<string> unexpected, Func<Task<HttpResponseMessage>> send, CancellationToken ct)
     {
+        var sentAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         using var response = await send();
         var body = await response.Content.ReadAsStringAsync(ct);
-        into.Add(clock.Elapsed);
+        into.Add(clock.Elapsed, sentAt);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             unexpected.Add($"{(int)response.StatusCode} {body[..Math.Min(body.Length, 200)]}");

@@ -8,10 +8,7 @@ using Xunit.Abstractions;
 namespace CotPipeline.IntegrationTests.LocalHost;
 
 /// <summary>The local host over an Azurite that keeps its data on disk, so the storage can be stopped and started again.</summary>
-public sealed class StorageOutageHostFixture() : LocalHostFixture(new AzuriteFixture
-{
-    Location = Path.Combine(Path.GetTempPath(), $"cot-azurite-{Guid.NewGuid():N}"),
-});
+public sealed class StorageOutageHostFixture() : LocalHostFixture(AzuriteFixture.OnDisk());
 
 /// <summary>Runs alone, after the other collections: restarting a storage server (node reloading its data) is heavy, and alone it disturbs no other test.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
