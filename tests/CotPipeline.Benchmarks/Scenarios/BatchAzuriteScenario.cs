@@ -8,6 +8,7 @@ using CotPipeline.Domain;
 using CotPipeline.Http;
 using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Models;
+using CotPipeline.Options;
 using CotPipeline.Storage;
 using DurableTask.AzureStorage;
 using Microsoft.AspNetCore.Builder;
@@ -15,6 +16,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CotPipeline.Benchmarks.Scenarios;
 
@@ -40,7 +42,7 @@ internal sealed class BatchAzuriteScenario : IScenario
     /// <summary>Review requests of the bare orchestrations; the driver answers each with one event per reviewer.</summary>
     private readonly Channel<(string Instance, int Round)> _requests = Channel.CreateUnbounded<(string, int)>();
 
-    private BarePhase _phase = new(0);
+    private BarePhase _phase = new(0, 1);
 
     public string Name => "batch-azurite";
 
@@ -73,6 +75,11 @@ internal sealed class BatchAzuriteScenario : IScenario
             registry.AddActivityFunc<BareInput, BareInput>(BareStep, (_, input) => input);
             registry.AddActivityFunc<BareRound, int>(BareRequest, (_, input) =>
             {
+                if (input.Round == 1)
+                {
+                    _phase.InReview();
+                }
+
                 _requests.Writer.TryWrite((Ids.ItemInstance(input.Item.BatchId, input.Item.ItemId), input.Round));
                 return 2;
             });
@@ -94,11 +101,13 @@ internal sealed class BatchAzuriteScenario : IScenario
         using var requests = new StorageRequests(azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
         try
         {
-            var warm = await RunBareAsync(client, "bench-warm", WarmUp, ct);
+            // The loop's start window, for the bare phase too.
+            var window = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxItemsStarting;
+            var warm = await RunBareAsync(client, "bench-warm", WarmUp, window, ct);
             report.Line($"warm-up: {WarmUp} bare items in {warm.TotalSeconds:0.0} s (the engine takes its partitions)");
 
             requests.Take();
-            var bare = await RunBareAsync(client, "bench-bare", pairs, ct);
+            var bare = await RunBareAsync(client, "bench-bare", pairs, window, ct);
             report.Line($"bare: {pairs:N0} items in {bare.TotalSeconds:0.0} s ({pairs / bare.TotalSeconds:0.0} items/s)");
             foreach (var line in StorageRequests.Describe(requests.Take(), pairs))
             {
@@ -131,13 +140,18 @@ internal sealed class BatchAzuriteScenario : IScenario
         }
     }
 
-    /// <summary>Starts <paramref name="count"/> bare items at once, as the batch's pages start the loop's, and waits for their last activity.</summary>
-    private async Task<TimeSpan> RunBareAsync(DurableTaskClient client, string batchId, int count, CancellationToken ct)
+    /// <summary>
+    /// Starts <paramref name="count"/> bare items and waits for their last activity. As the batch's pages start the loop's items
+    /// (<c>Api:MaxItemsStarting</c>), at most that many are started and not yet in review at any time: started all at once, 2,000
+    /// of them queued 1,990 activity messages, which slowed every queue operation on Azurite, and the phase ran for over 16 minutes.
+    /// </summary>
+    private async Task<TimeSpan> RunBareAsync(DurableTaskClient client, string batchId, int count, int window, CancellationToken ct)
     {
-        _phase = new BarePhase(count);
+        _phase = new BarePhase(count, window > 0 ? window : count);
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
         {
+            await _phase.StartingAsync(token);
             var itemId = Seeding.Pairs.Id(i);
             var rounds = SimulatedReviewers.Accepts(itemId, 1) ? 1 : 2;
             await client.ScheduleNewOrchestrationInstanceAsync(Bare, new BareInput(batchId, itemId, rounds),
@@ -178,10 +192,16 @@ internal sealed class BatchAzuriteScenario : IScenario
 
     private sealed record BareRound(BareInput Item, int Round);
 
-    /// <summary>Counts the bare items that reached their last activity.</summary>
-    private sealed class BarePhase(int count)
+    /// <summary>Holds back starts while <paramref name="starting"/> bare items are not yet in review, and counts those that reached their last activity.</summary>
+    private sealed class BarePhase(int count, int starting)
     {
+        private readonly SemaphoreSlim _starting = new(starting);
         private int _finished;
+
+        public Task StartingAsync(CancellationToken ct) => _starting.WaitAsync(ct);
+
+        /// <summary>An item asked for its first reviews; a replayed or repeated call may release a slot twice, which only lets a start through early.</summary>
+        public void InReview() => _starting.Release();
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
