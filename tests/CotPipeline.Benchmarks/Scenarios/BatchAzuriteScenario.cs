@@ -141,9 +141,10 @@ internal sealed class BatchAzuriteScenario : IScenario
     }
 
     /// <summary>
-    /// Starts <paramref name="count"/> bare items and waits for their last activity. As the batch's pages start the loop's items
-    /// (<c>Api:MaxItemsStarting</c>), at most that many are started and not yet in review at any time: started all at once, 2,000
-    /// of them queued 1,990 activity messages, which slowed every queue operation on Azurite, and the phase ran for over 16 minutes.
+    /// Starts <paramref name="count"/> bare items and waits for their last activity. At most <paramref name="window"/> of them are
+    /// started and not yet in review at any time, as the batch's pages start the loop's items (<c>Api:MaxItemsStarting</c>), so both
+    /// phases start their items the same way. (Started all at once, 2,000 bare items queued 1,990 activity messages, every queue
+    /// operation on Azurite slowed with them, and the phase was stopped after 16 minutes.)
     /// </summary>
     private async Task<TimeSpan> RunBareAsync(DurableTaskClient client, string batchId, int count, int window, CancellationToken ct)
     {
