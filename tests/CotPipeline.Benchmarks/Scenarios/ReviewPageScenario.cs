@@ -37,8 +37,7 @@ internal sealed class ReviewPageScenario : IScenario
     public Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        // Azurite on disk, as the local host starts it: in memory it froze for about 5 s every minute (AzuriteFixture.OnDisk).
-        var host = new LocalHostFixture(AzuriteFixture.OnDisk());
+        var host = new OnDiskHostFixture();
         host.Settings["Api__SchedulePageSize"] = "500";
         host.Settings["ReviewLinks__SigningKey"] = key;
         return Fixtures.WithAsync(host, h => MeasureAsync(h, key, pairs, report, ct));
@@ -93,6 +92,9 @@ internal sealed class ReviewPageScenario : IScenario
         return new Outcome($"p95-ms[N={pairs},reviewers={Reviewers}]=GET:{get95:0.0},POST:{post95:0.0}",
             unexpected.IsEmpty && get95 <= GoalMilliseconds && post95 <= GoalMilliseconds);
     }
+
+    /// <summary>The local host over Azurite on disk, as the local host starts it: in memory it froze for about 5 s every minute (<see cref="AzuriteFixture.OnDisk"/>).</summary>
+    private sealed class OnDiskHostFixture() : LocalHostFixture(AzuriteFixture.OnDisk());
 
     /// <summary>A review link and the reviewer it was sent to.</summary>
     private sealed record Link(string Reviewer, string Url);

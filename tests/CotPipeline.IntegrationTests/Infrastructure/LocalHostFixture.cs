@@ -22,7 +22,7 @@ public class LocalHostFixture : IAsyncLifetime
     {
     }
 
-    public LocalHostFixture(AzuriteFixture azurite) => Azurite = azurite;
+    protected LocalHostFixture(AzuriteFixture azurite) => Azurite = azurite;
 
     public AzuriteFixture Azurite { get; }
     /// <summary>The inbox the host's review e-mails go to.</summary>
