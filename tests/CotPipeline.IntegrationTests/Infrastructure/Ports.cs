@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
@@ -6,11 +7,26 @@ namespace CotPipeline.IntegrationTests.Infrastructure;
 /// <summary>Free loopback ports for the servers a test starts.</summary>
 internal static class Ports
 {
+    private static readonly ConcurrentDictionary<int, bool> HandedOut = new();
+
+    /// <summary>
+    /// A port nothing listens on now, and never one handed out before in this process. A server given a port binds it only once
+    /// it has started, seconds later for smtp4dev or Azurite; the OS may hand the same port to the next caller meanwhile. It
+    /// did: an in-memory engine took the port a test's smtp4dev was about to serve its API on, the wait for smtp4dev found the
+    /// engine listening there, and the tests failed once the engine stopped.
+    /// </summary>
     public static int Free()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (HandedOut.TryAdd(port, true))
+            {
+                return port;
+            }
+        }
     }
 
     public static async Task WaitListeningAsync(int port, TimeSpan timeout, Func<string?> whyNot)
