@@ -11,9 +11,9 @@ internal static class Ports
 
     /// <summary>
     /// A port nothing listens on now, and never one handed out before in this process. A server given a port binds it only once
-    /// it has started, seconds later for smtp4dev or Azurite; the OS may hand the same port to the next caller meanwhile. It
-    /// did: an in-memory engine took the port a test's smtp4dev was about to serve its API on, the wait for smtp4dev found the
-    /// engine listening there, and the tests failed once the engine stopped.
+    /// it has started, seconds later for smtp4dev or Azurite; the OS may hand the same port to the next caller meanwhile. The
+    /// likely cause of a CI failure: local-host tests got "connection refused" from their smtp4dev's API just as another test's
+    /// in-memory engine (given its port here) stopped, as if the engine had taken that port and the wait had found it there.
     /// </summary>
     public static int Free()
     {
