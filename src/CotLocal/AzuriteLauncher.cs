@@ -9,12 +9,16 @@ namespace CotLocal;
 /// </summary>
 public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILogger<AzuriteLauncher> logger) : IDisposable
 {
-    private Process? _azurite;
+    private readonly List<Process> _started = [];
 
     public static string Home(LocalOptions o) =>
         Path.IsPathRooted(o.ToolsDirectory) ? o.ToolsDirectory : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), o.ToolsDirectory);
 
-    public async Task EnsureRunningAsync(StorageEndpoints endpoints, CancellationToken ct)
+    /// <summary>
+    /// Starts an Azurite on <paramref name="endpoints"/> (from the setting <paramref name="setting"/>) unless one listens there,
+    /// keeping its data in <paramref name="dataFolder"/> under the tools directory.
+    /// </summary>
+    public async Task EnsureRunningAsync(StorageEndpoints endpoints, string setting, string dataFolder, CancellationToken ct)
     {
         if (await LocalProcesses.IsListeningAsync(endpoints.Host, endpoints.BlobPort, ct))
         {
@@ -26,7 +30,7 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
         if (!o.StartAzurite || !endpoints.IsLoopback)
         {
             throw new InvalidOperationException(
-                $"Nothing listens on {endpoints.Host}:{endpoints.BlobPort} (Storage:ConnectionString) and Local:StartAzurite is off: start Azurite or fix the connection string.");
+                $"Nothing listens on {endpoints.Host}:{endpoints.BlobPort} ({setting}) and Local:StartAzurite is off: start Azurite or fix the connection string.");
         }
 
         var home = Home(o);
@@ -39,9 +43,9 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
             await LocalProcesses.RunAsync("npm", ["install", "--prefix", installDir, "--no-audit", "--no-fund", "--loglevel=error", $"azurite@{o.AzuriteVersion}"], ct);
         }
 
-        var dataDir = Path.Combine(home, "azurite-data");
+        var dataDir = Path.Combine(home, dataFolder);
         Directory.CreateDirectory(dataDir);
-        _azurite = await LocalProcesses.StartServerAsync("node",
+        var azurite = await LocalProcesses.StartServerAsync("node",
             [
                 script, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", dataDir,
                 "--blobHost", "127.0.0.1", "--blobPort", endpoints.BlobPort.ToString(),
@@ -52,17 +56,25 @@ public sealed partial class AzuriteLauncher(IOptions<LocalOptions> options, ILog
             line => LogAzuriteError(logger, line),
             exit => $"Azurite did not start on 127.0.0.1:{endpoints.BlobPort}–{endpoints.TablePort} ({exit}).", ct);
 
+        lock (_started)
+        {
+            _started.Add(azurite);
+        }
+
         LogStarted(logger, endpoints.BlobPort, dataDir);
     }
 
     public void Dispose()
     {
-        if (_azurite is { HasExited: false })
+        foreach (var azurite in _started)
         {
-            _azurite.Kill(entireProcessTree: true);
-        }
+            if (!azurite.HasExited)
+            {
+                azurite.Kill(entireProcessTree: true);
+            }
 
-        _azurite?.Dispose();
+            azurite.Dispose();
+        }
     }
 
     [LoggerMessage(1, LogLevel.Information, "Storage is already listening on {Host}:{Port}")]
@@ -83,7 +95,7 @@ public sealed record StorageEndpoints(string Host, int BlobPort, int QueuePort, 
 {
     public bool IsLoopback => Host is "127.0.0.1" or "localhost" or "::1";
 
-    public static StorageEndpoints Parse(string connectionString)
+    public static StorageEndpoints Parse(string connectionString, string setting)
     {
         if (connectionString.Trim().Equals("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
         {
@@ -95,7 +107,7 @@ public sealed record StorageEndpoints(string Host, int BlobPort, int QueuePort, 
             .Where(p => p.Length == 2)
             .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
         Uri? Endpoint(string key) => parts.TryGetValue(key, out var v) ? new Uri(v) : null;
-        var blob = Endpoint("BlobEndpoint") ?? throw new InvalidOperationException("Storage:ConnectionString has no BlobEndpoint.");
+        var blob = Endpoint("BlobEndpoint") ?? throw new InvalidOperationException($"{setting} has no BlobEndpoint.");
         return new StorageEndpoints(blob.Host, blob.Port, Endpoint("QueueEndpoint")?.Port ?? blob.Port + 1, Endpoint("TableEndpoint")?.Port ?? blob.Port + 2);
     }
 }

@@ -53,14 +53,14 @@ public static class LocalEngine
         var local = builder.Configuration.GetSection(LocalOptions.Section).Get<LocalOptions>() ?? new LocalOptions();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, local.SidecarPort, o => o.Protocols = HttpProtocols.Http2));
 
+        services.AddSingleton<EngineStorage>();
         services.AddSingleton(sp =>
         {
-            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
             var o = sp.GetRequiredService<IOptions<LocalOptions>>().Value;
             return new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
             {
                 TaskHubName = o.HubName,
-                StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString ?? throw new InvalidOperationException("Storage:ConnectionString is required by the local host.")),
+                StorageAccountClientProvider = new StorageAccountClientProvider(sp.GetRequiredService<EngineStorage>().Engine),
                 MaxQueuePollingInterval = o.MaxQueuePollingInterval,
                 WorkItemQueueVisibilityTimeout = o.WorkItemVisibilityTimeout,
                 MaxConcurrentTaskActivityWorkItems = o.MaxConcurrentActivities,
@@ -124,23 +124,38 @@ public static class LocalEngine
         return app;
     }
 
-    /// <summary>Starts Azurite and smtp4dev if needed and creates the task hub and our containers and tables before the engine starts.</summary>
+    /// <summary>
+    /// Starts Azurite (one for the pipeline, one for the engine unless they share) and smtp4dev if needed, decides where the task hub
+    /// lives (<see cref="EngineStorage"/>), and creates it and our containers and tables before the engine starts.
+    /// </summary>
     private sealed class StorageStartup(
         AzuriteLauncher azurite,
         Smtp4devLauncher smtp4dev,
-        IOptions<StorageOptions> storage,
-        AzureStorageOrchestrationService engine,
+        EngineStorage storage,
+        IServiceProvider services,
         CotPipeline.Storage.CotStore store) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            await azurite.EnsureRunningAsync(StorageEndpoints.Parse(storage.Value.ConnectionString
-                ?? throw new InvalidOperationException("Storage:ConnectionString is required by the local host.")), cancellationToken);
-            await smtp4dev.EnsureRunningAsync(cancellationToken);
-            await engine.CreateIfNotExistsAsync();
+            var data = StorageEndpoints.Parse(storage.Data, "Storage:ConnectionString");
+            var engine = storage.Separate ? StorageEndpoints.Parse(storage.Engine, "Local:EngineConnectionString") : data;
+            await Task.WhenAll(AzuritesAsync(data, engine, cancellationToken), smtp4dev.EnsureRunningAsync(cancellationToken));
+            await storage.KeepsEarlierHubAsync(cancellationToken);
+            // Built only now: where the hub lives is decided.
+            await services.GetRequiredService<AzureStorageOrchestrationService>().CreateIfNotExistsAsync();
             await store.EnsureCreatedAsync();
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        /// <summary>One after the other: the first may install Azurite, which the second then uses.</summary>
+        private async Task AzuritesAsync(StorageEndpoints data, StorageEndpoints engine, CancellationToken ct)
+        {
+            await azurite.EnsureRunningAsync(data, "Storage:ConnectionString", "azurite-data", ct);
+            if (engine != data)
+            {
+                await azurite.EnsureRunningAsync(engine, "Local:EngineConnectionString", "azurite-engine", ct);
+            }
+        }
     }
 }

@@ -15,6 +15,13 @@ public sealed class LocalOptions
     [Range(0, 65535)]
     public int SidecarPort { get; set; } = 4001;
 
+    /// <summary>
+    /// Storage of the engine's task hub (its queues, History and Instances tables and leases), when it should not share
+    /// <c>Storage:ConnectionString</c> with the pipeline's blobs and tables. The Functions app has the same split: its engine uses
+    /// <c>AzureWebJobsStorage</c>. Locally a second Azurite doubles the storage's CPU, each emulator being single-threaded.
+    /// </summary>
+    public string? EngineConnectionString { get; set; }
+
     /// <summary>Start Azurite when nothing listens on the storage connection's blob port.</summary>
     public bool StartAzurite { get; set; } = true;
 

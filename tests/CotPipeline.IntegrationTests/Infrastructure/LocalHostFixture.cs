@@ -22,9 +22,15 @@ public class LocalHostFixture : IAsyncLifetime
     {
     }
 
-    protected LocalHostFixture(AzuriteFixture azurite) => Azurite = azurite;
+    /// <param name="azurite">The pipeline's storage.</param>
+    /// <param name="engineAzurite">The engine's task hub storage (<c>Local:EngineConnectionString</c>), or null to share <paramref name="azurite"/>.</param>
+    protected LocalHostFixture(AzuriteFixture azurite, AzuriteFixture? engineAzurite = null) => (Azurite, EngineAzurite) = (azurite, engineAzurite);
 
     public AzuriteFixture Azurite { get; }
+
+    /// <summary>The engine's own Azurite, when it does not share <see cref="Azurite"/>.</summary>
+    public AzuriteFixture? EngineAzurite { get; }
+
     /// <summary>The inbox the host's review e-mails go to.</summary>
     public Smtp4devFixture Smtp { get; } = new();
     public int ApiPort { get; } = Ports.Free();
@@ -51,9 +57,13 @@ public class LocalHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await Task.WhenAll(Azurite.InitializeAsync(), Smtp.InitializeAsync());
+        await StartServersAsync();
         await StartHostAsync();
     }
+
+    /// <summary>Azurite (both, when the engine has its own) and smtp4dev: what <see cref="InitializeAsync"/> starts before the host.</summary>
+    public Task StartServersAsync() =>
+        Task.WhenAll(Azurite.InitializeAsync(), EngineAzurite?.InitializeAsync() ?? Task.CompletedTask, Smtp.InitializeAsync());
 
     public async Task StartHostAsync()
     {
@@ -69,6 +79,7 @@ public class LocalHostFixture : IAsyncLifetime
         var env = new Dictionary<string, string>(Settings)
         {
             ["Storage__ConnectionString"] = Azurite.ConnectionString,
+            ["Local__EngineConnectionString"] = EngineAzurite?.ConnectionString ?? "",
             ["Api__Key"] = ApiKey,
             ["Local__ApiPort"] = ApiPort.ToString(),
             ["Local__SidecarPort"] = SidecarPort.ToString(),
@@ -116,6 +127,11 @@ public class LocalHostFixture : IAsyncLifetime
         _process?.Dispose();
         Http?.Dispose();
         await Azurite.DisposeAsync();
+        if (EngineAzurite is not null)
+        {
+            await EngineAzurite.DisposeAsync();
+        }
+
         await Smtp.DisposeAsync();
     }
 }
