@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
+using CotPipeline.IntegrationTests.Infrastructure;
+
 namespace CotPipeline.Benchmarks.Measure;
 
 /// <summary>
@@ -15,9 +17,18 @@ internal sealed class StorageRequests : IDisposable
     private readonly ActivityListener _listener;
     private ConcurrentDictionary<string, int> _counts = new(StringComparer.Ordinal);
 
-    public StorageRequests(int blobPort, int queuePort, int tablePort)
+    /// <summary>Counts the requests to each of <paramref name="emulators"/>; with more than one, each line names its emulator.</summary>
+    public StorageRequests(params (string Name, AzuriteFixture Azurite)[] emulators)
     {
-        _services = new() { [blobPort] = "blob", [queuePort] = "queue", [tablePort] = "table" };
+        _services = [];
+        foreach (var (name, azurite) in emulators)
+        {
+            var prefix = emulators.Length > 1 ? $"{name} " : "";
+            _services[azurite.BlobPort] = $"{prefix}blob";
+            _services[azurite.QueuePort] = $"{prefix}queue";
+            _services[azurite.TablePort] = $"{prefix}table";
+        }
+
         _listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "System.Net.Http",
@@ -54,7 +65,7 @@ internal sealed class StorageRequests : IDisposable
         // /{account}/{resource}[(keys)|/...]: the table, queue or container; a table transaction is "$batch".
         var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var resource = segments.Length > 1 ? segments[1].Split('(')[0] : "(account)";
-        if (service == "queue")
+        if (service.EndsWith("queue", StringComparison.Ordinal))
         {
             // Queue names carry the partition number: count the engine's control queues as one.
             resource = resource.TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9');

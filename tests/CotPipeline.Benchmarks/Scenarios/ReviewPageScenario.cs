@@ -93,8 +93,12 @@ internal sealed class ReviewPageScenario : IScenario
             unexpected.IsEmpty && get95 <= GoalMilliseconds && post95 <= GoalMilliseconds);
     }
 
-    /// <summary>The local host over Azurite on disk, as the local host starts it: in memory it froze for about 5 s every minute (<see cref="AzuriteFixture.OnDisk"/>).</summary>
-    private sealed class OnDiskHostFixture() : LocalHostFixture(AzuriteFixture.OnDisk());
+    /// <summary>
+    /// The local host as it starts by default: over Azurite on disk (in memory it froze for about 5 s every minute, see
+    /// <see cref="AzuriteFixture.OnDisk"/>), the task hub in an Azurite of its own (<c>COTBENCH_OneAzurite=true</c>: one for both).
+    /// </summary>
+    private sealed class OnDiskHostFixture() : LocalHostFixture(AzuriteFixture.OnDisk(),
+        Environment.GetEnvironmentVariable("COTBENCH_OneAzurite") == "true" ? null : AzuriteFixture.OnDisk());
 
     /// <summary>A review link and the reviewer it was sent to.</summary>
     private sealed record Link(string Reviewer, string Url);
