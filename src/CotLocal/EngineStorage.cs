@@ -56,7 +56,7 @@ public sealed partial class EngineStorage(IOptions<StorageOptions> storage, IOpt
 
     [LoggerMessage(1, LogLevel.Warning,
         "The task hub {Hub} is in the storage of Storage:ConnectionString, where an earlier version of CotLocal made it, so the engine " +
-        "stays there and its running items go on. To give the engine its Azurite of its own (Local:EngineConnectionString; about twice " +
-        "the throughput on big batches), let the batches finish, then delete the hub's tables and queues or start with an empty Azurite.")]
+        "stays there and its running items go on. To give the engine the Azurite of Local:EngineConnectionString (faster on big batches: " +
+        "README, Performance), let the batches finish, then delete the hub's tables and queues or start with an empty Azurite.")]
     private static partial void LogKeptEarlierHub(ILogger logger, string hub);
 }
