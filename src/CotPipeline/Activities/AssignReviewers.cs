@@ -93,7 +93,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
         AssignReviewersInput input, ItemRow item, HashSet<string> asked, DateTimeOffset now)
     {
         var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
-        var workloads = await store.Workloads.ReadAllAsync();
+        var workloads = await store.Workloads.ViewAsync();
         var registry = new List<ReviewerRow>();
         await foreach (var reviewer in store.KeepReviewersAsync(input.BatchId))
         {

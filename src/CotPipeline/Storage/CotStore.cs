@@ -37,7 +37,7 @@ public sealed class CotStore : IDisposable
         Reviews = tables.GetTableClient(tablePrefix + "Reviews");
         Reviewers = tables.GetTableClient(tablePrefix + "Reviewers");
         Assignments = tables.GetTableClient(tablePrefix + "Assignments");
-        Workloads = new Workloads(Reviewers, Assignments);
+        Workloads = new Workloads(Reviewers, Assignments, Workloads.ViewLifetime);
         VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
         _ready = new Lazy<Task>(CreateAsync);
     }

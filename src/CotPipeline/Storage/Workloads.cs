@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Data.Tables;
 
@@ -15,11 +16,28 @@ public sealed record Workload(int Open, DateTimeOffset? CheckedAt);
 /// can leave it wrong (the step is usually retried and heals it); <see cref="RecountAsync"/> sets any such drift right from the
 /// Assignments partition, and routing runs it for a reviewer not checked for <see cref="RecheckAfter"/>
 /// (<c>~checked:{reviewerId}</c> holds when).
+/// Routing reads every reviewer's open work once per <paramref name="viewLifetime"/> (<see cref="ViewAsync"/>) and keeps that view current
+/// with this process's own changes: the query returns every marker, thousands while a large batch is in review, and on Azurite it
+/// cost a third of the emulator's time when each round made it.
 /// </summary>
-public sealed class Workloads(TableClient reviewers, TableClient assignments)
+public sealed class Workloads(TableClient reviewers, TableClient assignments, TimeSpan viewLifetime)
 {
     /// <summary>How long a reviewer's open work goes without being checked against its assignments.</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long routing uses one read of everybody's open work, by default. Changes this process makes are applied to it at once;
+    /// those of other processes (a scaled-out app) show at the next read.
+    /// </summary>
+    public static readonly TimeSpan ViewLifetime = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _gate = new();
+    private Dictionary<string, Workload>? _view;
+    private long _viewReadAt;
+    private Task<Dictionary<string, Workload>>? _reading;
+    // Assignments this process opened while the view was being read: added to the new view whether or not the read saw them, so
+    // it errs towards more open work (a reviewer skipped for a few seconds), never towards less (a reviewer over capacity).
+    private List<string>? _openedWhileReading;
 
     /// <summary>Registry rows are keyed by reviewer id, and ids never contain '~': the workload rows all sort after them.</summary>
     public const string RegistryEnd = "~";
@@ -53,6 +71,63 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
             .ToDictionary(id => id, id => new Workload(open.GetValueOrDefault(id), checkedAt.GetValueOrDefault(id)), StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Everybody's open work as <see cref="ReadAllAsync"/> last read it, no more than the view's lifetime ago, with this
+    /// process's changes since: a copy the caller may change.
+    /// </summary>
+    public async Task<Dictionary<string, Workload>> ViewAsync(CancellationToken ct = default)
+    {
+        Task<Dictionary<string, Workload>> reading;
+        lock (_gate)
+        {
+            if (_view is not null && Stopwatch.GetElapsedTime(_viewReadAt) < viewLifetime)
+            {
+                return new Dictionary<string, Workload>(_view, StringComparer.Ordinal);
+            }
+
+            if (_reading is null)
+            {
+                _openedWhileReading = [];
+                _reading = ReadAllAsync(CancellationToken.None);
+            }
+
+            reading = _reading;
+        }
+
+        Dictionary<string, Workload> read;
+        try
+        {
+            read = await reading.WaitAsync(ct);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_reading == reading && reading.IsCompleted)
+                {
+                    _reading = null;
+                    if (reading.IsCompletedSuccessfully)
+                    {
+                        foreach (var reviewerId in _openedWhileReading!)
+                        {
+                            Change(reading.Result, reviewerId, +1);
+                        }
+
+                        _view = reading.Result;
+                        _viewReadAt = Stopwatch.GetTimestamp();
+                    }
+
+                    _openedWhileReading = null;
+                }
+            }
+        }
+
+        lock (_gate)
+        {
+            return new Dictionary<string, Workload>(_view ?? read, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>How many assignments <paramref name="reviewerId"/> has open (bounded by its capacity: a range of its markers).</summary>
     public async Task<int> OpenCountAsync(string reviewerId, CancellationToken ct = default) => (await MarkersAsync(reviewerId, ct)).Count;
 
@@ -70,12 +145,44 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
     }
 
     /// <summary>Counts an assignment as open; false when it already was.</summary>
-    public Task<bool> OpenAsync(AssignmentId id, CancellationToken ct = default) =>
-        AddIfMissingAsync(new TableEntity(ReviewerRow.Partition, MarkerKey(id)), ct);
+    public async Task<bool> OpenAsync(AssignmentId id, CancellationToken ct = default)
+    {
+        var opened = await AddIfMissingAsync(new TableEntity(ReviewerRow.Partition, MarkerKey(id)), ct);
+        if (opened)
+        {
+            lock (_gate)
+            {
+                _openedWhileReading?.Add(id.ReviewerId);
+                Change(_view, id.ReviewerId, +1);
+            }
+        }
+
+        return opened;
+    }
 
     /// <summary>Stops counting an assignment as open; false when it was not counted.</summary>
-    public async Task<bool> CloseAsync(AssignmentId id, CancellationToken ct = default) =>
-        (await reviewers.DeleteEntityAsync(ReviewerRow.Partition, MarkerKey(id), ETag.All, ct)).Status != 404;
+    public async Task<bool> CloseAsync(AssignmentId id, CancellationToken ct = default)
+    {
+        var closed = (await reviewers.DeleteEntityAsync(ReviewerRow.Partition, MarkerKey(id), ETag.All, ct)).Status != 404;
+        if (closed)
+        {
+            lock (_gate)
+            {
+                Change(_view, id.ReviewerId, -1);
+            }
+        }
+
+        return closed;
+    }
+
+    private static void Change(Dictionary<string, Workload>? view, string reviewerId, int by)
+    {
+        if (view is not null)
+        {
+            var was = view.GetValueOrDefault(reviewerId) ?? new Workload(0, null);
+            view[reviewerId] = was with { Open = Math.Max(0, was.Open + by) };
+        }
+    }
 
     /// <summary>
     /// Sets a reviewer's markers right from the Assignments partition (a scan of its whole history, so it runs rarely): a marker for
@@ -135,6 +242,11 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments)
             {
                 await CloseAsync(id, ct);
             }
+        }
+
+        lock (_gate)
+        {
+            _view?[reviewerId] = new Workload(open.Count, now);
         }
 
         return open.Count;

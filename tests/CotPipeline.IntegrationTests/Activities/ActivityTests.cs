@@ -203,6 +203,33 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Equal(2, await s.Store.Workloads.RecountAsync("r1", read.CheckedAt, now.AddHours(2)));
     }
 
+    [Fact]
+    public async Task WorkloadsView_ChangesOfThisProcessAtOnce_OthersAtTheNextRead()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        var here = new Workloads(s.Store.Reviewers, s.Store.Assignments, TimeSpan.FromHours(1));
+        var elsewhere = new Workloads(s.Store.Reviewers, s.Store.Assignments, TimeSpan.FromHours(1));
+        Assert.False((await here.ViewAsync()).ContainsKey("r1"));
+
+        Assert.True(await here.OpenAsync(new AssignmentId("b1", "q1", 1, "r1")));
+        Assert.True(await here.OpenAsync(new AssignmentId("b1", "q2", 1, "r1")));
+        Assert.True(await elsewhere.OpenAsync(new AssignmentId("b1", "q3", 1, "r1")));
+        Assert.True(await here.CloseAsync(new AssignmentId("b1", "q1", 1, "r1")));
+        // Repeats change nothing: the marker was already there, or already gone.
+        Assert.False(await here.OpenAsync(new AssignmentId("b1", "q2", 1, "r1")));
+        Assert.False(await here.CloseAsync(new AssignmentId("b1", "q1", 1, "r1")));
+
+        Assert.Equal(1, (await here.ViewAsync())["r1"].Open);
+        Assert.Equal(2, (await new Workloads(s.Store.Reviewers, s.Store.Assignments, TimeSpan.Zero).ViewAsync())["r1"].Open);
+        // A recount sets the view right at once, with when it was checked.
+        var now = DateTimeOffset.UtcNow;
+        await s.Store.Assignments.AddEntityAsync(AssignmentRow.Open(new AssignmentId("b1", "q2", 1, "r1"), 1, 1, AssignmentKind.Review, now, Deadline));
+        await s.Store.Assignments.AddEntityAsync(AssignmentRow.Open(new AssignmentId("b1", "q3", 1, "r1"), 1, 1, AssignmentKind.Review, now, Deadline));
+        Assert.Equal(2, await here.RecountAsync("r1", null, now));
+        Assert.Equal(new Workload(2, now), (await here.ViewAsync())["r1"]);
+    }
+
     private static Task<AssignmentRow?> AssignmentAsync(StoreScenario s, AssignmentId id) =>
         s.Store.GetRowAsync<AssignmentRow>(s.Store.Assignments, id.ReviewerId, id.ToString());
 
