@@ -22,6 +22,7 @@ public sealed class CotStore : IDisposable
     private readonly ConcurrentDictionary<string, (BatchSettings Settings, long ReadAt, DateTimeOffset ReadAtUtc)> _settings = new(StringComparer.Ordinal);
     private readonly MemoryCache _artifacts = new(new MemoryCacheOptions { SizeLimit = ArtifactBytes });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _artifactsOfBatch = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string BatchId, int Shard), SemaphoreSlim> _counterShards = new();
 
     /// <summary>Bytes of JSON of write-once blobs kept at most (see <see cref="ReadArtifactAsync"/>): some minutes of a batch's items.</summary>
     public const long ArtifactBytes = 32 * 1024 * 1024;
@@ -481,6 +482,12 @@ public sealed class CotStore : IDisposable
 
         Keep(batchId, RowKey(table, pk, rk), new TableEntity(row) { ETag = etag.Value }, KeptRowBytes, DateTimeOffset.UtcNow);
     }
+
+    /// <summary>
+    /// One writer at a time per counter shard of a batch in this process (<see cref="ItemCounters.CommitAsync"/>): items of one shard
+    /// share its counter rows, and two transactions started from the same copies would have one refused and read everything again.
+    /// </summary>
+    internal SemaphoreSlim CounterShard(string batchId, int shard) => _counterShards.GetOrAdd((batchId, shard), _ => new SemaphoreSlim(1, 1));
 
     /// <summary>A copy of an untyped row kept by <see cref="KeepEntity"/> (the caller may change it), or null.</summary>
     internal TableEntity? KeptEntity(TableClient table, string pk, string rk) =>

@@ -155,9 +155,24 @@ public static class ItemCounters
     /// them (<see cref="CotStore.KeptEntity"/>); false when another writer changed one of the rows first (read again and retry). On
     /// success <paramref name="row"/> carries its new ETag. Every counter write is conditional on the ETag it started from, so a copy
     /// out of date (another process, a purge) only makes the transaction fail, and its rows are then forgotten and read again. Only
-    /// rows that exist are kept: a missing idle row is skipped without a write, so that it is missing is always read.
+    /// rows that exist are kept: a missing idle row is skipped without a write, so that it is missing is always read. Writers of one
+    /// shard in this process take turns (<see cref="CotStore.CounterShard"/>), so they start from each other's copies.
     /// </summary>
     internal static async Task<bool> CommitAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
+    {
+        var shard = store.CounterShard(row.PartitionKey, ShardOf(row.RowKey));
+        await shard.WaitAsync(ct);
+        try
+        {
+            return await CommitInShardAsync(store, row, from, since, ct);
+        }
+        finally
+        {
+            shard.Release();
+        }
+    }
+
+    private static async Task<bool> CommitInShardAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
     {
         var items = store.Items;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
