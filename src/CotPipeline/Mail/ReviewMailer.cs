@@ -16,13 +16,21 @@ namespace CotPipeline.Mail;
 /// that blob sends nothing. A crash between acceptance and that write makes the next call send one duplicate, with the same
 /// Message-ID so mail clients can drop it. An unreachable server or a 4xx answer is retried with exponential backoff
 /// (<see cref="SmtpOptions.MaxAttempts"/>), then <see cref="MailDeliveryException"/> is thrown with nothing marked sent, for
-/// the activity's retry policy to try again: a request is delayed, never lost.
+/// the activity's retry policy to try again: a request is delayed, never lost. SMTP sessions are kept open between e-mails
+/// (<see cref="SmtpConnections"/>).
 /// </summary>
-public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, TimeProvider time, ILogger<ReviewMailer> logger)
+public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, TimeProvider time, ILogger<ReviewMailer> logger) : IAsyncDisposable
 {
     private const string MessageIdDomain = "cotfunctions";
 
     private readonly SmtpOptions _options = Checked(options.Value);
+    private readonly SmtpConnections _connections = new(Checked(options.Value));
+
+    /// <summary>SMTP sessions this mailer opened: one serves many e-mails (<see cref="SmtpConnections"/>).</summary>
+    public int SessionsOpened => _connections.Opened;
+
+    /// <summary>Closes the SMTP sessions kept open.</summary>
+    public ValueTask DisposeAsync() => _connections.DisposeAsync();
 
     /// <summary>The Message-ID of an assignment's e-mail (without angle brackets): the same on every attempt.</summary>
     public static string MessageIdOf(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0)
@@ -118,31 +126,7 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
         }
     }
 
-    private async Task SendOnceAsync(MimeMessage message, CancellationToken ct)
-    {
-        using var client = new SmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds };
-        var security = _options.EffectiveTls switch
-        {
-            SmtpTlsMode.StartTls => SecureSocketOptions.StartTls,
-            SmtpTlsMode.SslOnConnect => SecureSocketOptions.SslOnConnect,
-            _ => SecureSocketOptions.None,
-        };
-        await client.ConnectAsync(_options.Host!, _options.Port, security, ct);
-        if (!string.IsNullOrEmpty(_options.User))
-        {
-            await client.AuthenticateAsync(_options.User, _options.Password!, ct);
-        }
-
-        await client.SendAsync(message, ct);
-        try
-        {
-            await client.DisconnectAsync(quit: true, ct);
-        }
-        catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or TimeoutException)
-        {
-            // The server has accepted the message: a failed goodbye must not make a retry send it twice.
-        }
-    }
+    private Task SendOnceAsync(MimeMessage message, CancellationToken ct) => _connections.SendAsync(message, ct);
 
     /// <summary>Why a failure is worth another attempt (a short reason without addresses), or null when it is not.</summary>
     private static string? Transient(Exception e) => e switch

@@ -50,8 +50,31 @@ public sealed partial class Smtp4devFixture : IAsyncLifetime
 
     public string Output => _output.ToString();
 
-    /// <summary>Summaries of every message sent to <paramref name="recipient"/>.</summary>
-    public async Task<IReadOnlyList<MessageSummary>> MessagesToAsync(string recipient)
+    /// <summary>
+    /// Summaries of every message sent to <paramref name="recipient"/>, once at least <paramref name="atLeast"/> have come (or 10 s
+    /// passed) and 200 ms more for any that follow: smtp4dev stores a message a moment after it accepted it, and the mailer no
+    /// longer ends its session (which took that moment) after each e-mail.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageSummary>> MessagesToAsync(string recipient, int atLeast = 0)
+    {
+        var waited = Stopwatch.StartNew();
+        var messages = await ReadMessagesToAsync(recipient);
+        if (atLeast == 0)
+        {
+            return messages;
+        }
+
+        while (messages.Count < atLeast && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100);
+            messages = await ReadMessagesToAsync(recipient);
+        }
+
+        await Task.Delay(200);
+        return await ReadMessagesToAsync(recipient);
+    }
+
+    private async Task<IReadOnlyList<MessageSummary>> ReadMessagesToAsync(string recipient)
     {
         var page = await Api.GetFromJsonAsync<MessagePage>("api/messages?pageSize=1000")
             ?? throw new InvalidOperationException("smtp4dev answered /api/messages with nothing.");

@@ -49,7 +49,7 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
 
     private async Task<MimeMessage> OnlyMessageToAsync(string recipient)
     {
-        var summary = Assert.Single(await smtp.MessagesToAsync(recipient));
+        var summary = Assert.Single(await smtp.MessagesToAsync(recipient, atLeast: 1));
         return await smtp.LoadAsync(summary.Id);
     }
 
@@ -70,6 +70,87 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
         Assert.Equal(ReviewMailer.MessageIdOf(request.Assignment), message.MessageId);
         var marker = await _store.ReadJsonAsync<MailSentMarker>(CotStore.MailSentPath(request.Assignment));
         Assert.Equal(message.MessageId, marker?.MessageId);
+    }
+
+    [Fact]
+    public async Task SendAsync_ManyEmailsAtOnce_EachDeliveredOnceOverAFewKeptSessions()
+    {
+        var requests = Enumerable.Range(0, 24).Select(_ => Request()).ToList();
+        await using var mailer = Mailer();
+
+        // Three waves of eight senders: the later waves find the first wave's sessions kept open.
+        foreach (var wave in requests.Chunk(8))
+        {
+            Assert.All(await Task.WhenAll(wave.Select(r => mailer.SendAsync(r))), Assert.True);
+        }
+
+        foreach (var request in requests)
+        {
+            await OnlyMessageToAsync(request.ReviewerEmail);
+        }
+
+        Assert.InRange(mailer.SessionsOpened, 1, 8);
+    }
+
+    [Fact]
+    public async Task SendAsync_OneAfterAnother_OneSmtpSessionAsTheServerSeesIt()
+    {
+        await using var sink = new SmtpSink();
+        await using var mailer = Mailer(sink.Port);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await mailer.SendAsync(Request()));
+        }
+
+        Assert.Equal(5, await ReceivedAsync(sink, 5));
+        Assert.Equal(1, sink.Sessions);
+    }
+
+    [Fact]
+    public async Task SendAsync_ServerClosedTheKeptSession_SentOnceOnANewOneWithoutARetryWarning()
+    {
+        await using var sink = new SmtpSink(closeAfterEachMessage: true);
+        await using var mailer = Mailer(sink.Port);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await mailer.SendAsync(Request()));
+        }
+
+        Assert.Equal(3, await ReceivedAsync(sink, 3));
+        Assert.Equal(3, sink.Sessions);
+        Assert.DoesNotContain(_logs.Messages, m => m.StartsWith("SMTP attempt", StringComparison.Ordinal));
+    }
+
+    /// <summary>The messages the sink has received once <paramref name="expected"/> have come (or 10 s passed), and none more.</summary>
+    private static async Task<int> ReceivedAsync(SmtpSink sink, int expected)
+    {
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var received = 0;
+        try
+        {
+            while (received < expected && await sink.Received.WaitToReadAsync(wait.Token))
+            {
+                while (sink.Received.TryRead(out _))
+                {
+                    received++;
+                }
+            }
+
+            await Task.Delay(200, wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Fewer came: the count says so.
+        }
+
+        while (sink.Received.TryRead(out _))
+        {
+            received++;
+        }
+
+        return received;
     }
 
     [Fact]
@@ -152,7 +233,7 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
 
         Assert.True(await Mailer().SendAsync(request));
         Assert.False(await Mailer().SendAsync(request));
-        Assert.Single(await smtp.MessagesToAsync(request.ReviewerEmail));
+        Assert.Single(await smtp.MessagesToAsync(request.ReviewerEmail, atLeast: 1));
     }
 
     [Fact]

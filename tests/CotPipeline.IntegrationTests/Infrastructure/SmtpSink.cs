@@ -4,25 +4,33 @@ using System.Text;
 using System.Threading.Channels;
 using MimeKit;
 
-namespace CotPipeline.Benchmarks;
+namespace CotPipeline.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A minimal SMTP server on a free loopback port that accepts every message and hands it over parsed: a stand-in for the mail
-/// server (and the reviewers' inboxes) where a scenario measures something else. It speaks only what a client needs without
+/// server (and the reviewers' inboxes) where a benchmark measures something else, and a server whose sessions a test counts or
+/// has end after each message (as a server that closes idle sessions does). It speaks only what a client needs without
 /// extensions: no TLS, no authentication, no pipelining.
 /// </summary>
-internal sealed class SmtpSink : IAsyncDisposable
+public sealed class SmtpSink : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<MimeMessage> _received = Channel.CreateUnbounded<MimeMessage>();
     private readonly Task _accepting;
+    private readonly bool _closeAfterEachMessage;
+    private int _sessions;
 
-    public SmtpSink()
+    /// <param name="closeAfterEachMessage">End the session (without a word) once a message is accepted.</param>
+    public SmtpSink(bool closeAfterEachMessage = false)
     {
+        _closeAfterEachMessage = closeAfterEachMessage;
         _listener.Start();
         _accepting = AcceptAsync(_stop.Token);
     }
+
+    /// <summary>SMTP sessions clients have opened.</summary>
+    public int Sessions => Volatile.Read(ref _sessions);
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -48,6 +56,7 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     private async Task ServeAsync(TcpClient client, CancellationToken ct)
     {
+        Interlocked.Increment(ref _sessions);
         using (client)
         {
             var stream = client.GetStream();
@@ -76,6 +85,10 @@ internal sealed class SmtpSink : IAsyncDisposable
                     "MAIL" or "RCPT" or "RSET" or "NOOP" or "DATA" => "250 ok",
                     _ => "502 not implemented",
                 });
+                if (verb == "DATA" && _closeAfterEachMessage)
+                {
+                    return;
+                }
             }
         }
     }
