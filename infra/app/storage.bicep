@@ -15,6 +15,7 @@ var appTables = [
   'Reviewers'
   'Assignments'
   'VerifiedItems'
+  'OpenWork'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

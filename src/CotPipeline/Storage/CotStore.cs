@@ -38,7 +38,8 @@ public sealed class CotStore : IDisposable
         Reviews = tables.GetTableClient(tablePrefix + "Reviews");
         Reviewers = tables.GetTableClient(tablePrefix + "Reviewers");
         Assignments = tables.GetTableClient(tablePrefix + "Assignments");
-        Workloads = new Workloads(Reviewers, Assignments, Workloads.ViewLifetime);
+        OpenWork = tables.GetTableClient(tablePrefix + "OpenWork");
+        Workloads = new Workloads(OpenWork, Assignments, Workloads.ViewLifetime);
         VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
         _ready = new Lazy<Task>(CreateAsync);
     }
@@ -53,8 +54,11 @@ public sealed class CotStore : IDisposable
     /// <summary>What the export needs of each verified item, one row per item (<see cref="VerifiedItemRows"/>).</summary>
     public TableClient VerifiedItems { get; }
 
-    /// <summary>Each reviewer's open work, beside the registry.</summary>
+    /// <summary>Each reviewer's open work.</summary>
     public Workloads Workloads { get; }
+
+    /// <summary>The table of <see cref="Workloads"/>: a marker per open assignment, and when each reviewer's count was checked.</summary>
+    public TableClient OpenWork { get; }
 
     /// <summary>Creates the container and tables once per process.</summary>
     public Task EnsureCreatedAsync() => _ready.Value;
@@ -62,10 +66,12 @@ public sealed class CotStore : IDisposable
     private async Task CreateAsync()
     {
         await _container.CreateIfNotExistsAsync();
-        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems })
+        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems, OpenWork })
         {
             await table.CreateIfNotExistsAsync();
         }
+
+        await Workloads.MoveFromRegistryAsync(Reviewers);
     }
 
     public static string InputPath(string batchId) => $"batches/{batchId}/input.jsonl";
@@ -345,7 +351,7 @@ public sealed class CotStore : IDisposable
         }
     }
 
-    /// <summary>The reviewer registry (the rows of the Reviewers table that are reviewers, not their <see cref="Storage.Workloads"/>).</summary>
+    /// <summary>The reviewer registry (the rows of the Reviewers table before <see cref="Workloads.RegistryEnd"/>: an earlier version kept workload rows after them).</summary>
     public async IAsyncEnumerable<ReviewerRow> ReviewersAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey lt {Workloads.RegistryEnd}");

@@ -8,8 +8,8 @@ namespace CotPipeline.Storage;
 public sealed record Workload(int Open, DateTimeOffset? CheckedAt);
 
 /// <summary>
-/// Each reviewer's open work, kept beside the registry (Reviewers table, partition "reviewers", in keys after every reviewer id)
-/// so routing reads it in one query instead of scanning every reviewer's Assignments history. An open assignment has a marker row
+/// Each reviewer's open work, kept in a table of its own (OpenWork, partition "reviewers") so routing reads it in one query instead
+/// of scanning every reviewer's Assignments history. An open assignment has a marker row
 /// <c>~open:{reviewerId}:{assignmentId}</c>, inserted when it opens and deleted when it stops being open; a reviewer's open work is
 /// the number of its markers. Inserting and deleting a marker are idempotent, so retried steps count once, and no two steps
 /// contend for a shared row. A marker follows its assignment's status with a write of its own, so a host killed between the two
@@ -18,9 +18,11 @@ public sealed record Workload(int Open, DateTimeOffset? CheckedAt);
 /// (<c>~checked:{reviewerId}</c> holds when).
 /// Routing reads every reviewer's open work once per <paramref name="viewLifetime"/> (<see cref="ViewAsync"/>) and keeps that view current
 /// with this process's own changes: the query returns every marker, thousands while a large batch is in review, and on Azurite it
-/// cost a third of the emulator's time when each round made it.
+/// cost a third of the emulator's time when each round made it. (The markers used to live in the Reviewers table, after the
+/// registry's rows: on Azurite every read of the registry then filtered them all, a third of its time at 7,000 items in review.
+/// <see cref="MoveFromRegistryAsync"/> moves those of an earlier version.)
 /// </summary>
-public sealed class Workloads(TableClient reviewers, TableClient assignments, TimeSpan viewLifetime)
+public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpan viewLifetime)
 {
     /// <summary>How long a reviewer's open work goes without being checked against its assignments.</summary>
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromHours(1);
@@ -39,7 +41,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
     // it errs towards more open work (a reviewer skipped for a few seconds), never towards less (a reviewer over capacity).
     private List<string>? _openedWhileReading;
 
-    /// <summary>Registry rows are keyed by reviewer id, and ids never contain '~': the workload rows all sort after them.</summary>
+    /// <summary>Registry rows are keyed by reviewer id, and ids never contain '~': the workload rows sort after them wherever they are.</summary>
     public const string RegistryEnd = "~";
 
     private const string CheckedPrefix = "~checked:";
@@ -54,7 +56,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {RegistryEnd}");
         var open = new Dictionary<string, int>(StringComparer.Ordinal);
         var checkedAt = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
-        await foreach (var row in reviewers.QueryAsync<TableEntity>(filter, select: ["RowKey", CheckedAtColumn], cancellationToken: ct))
+        await foreach (var row in rows.QueryAsync<TableEntity>(filter, select: ["RowKey", CheckedAtColumn], cancellationToken: ct))
         {
             if (row.RowKey.StartsWith(MarkerPrefix, StringComparison.Ordinal))
             {
@@ -69,6 +71,46 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
 
         return open.Keys.Union(checkedAt.Keys)
             .ToDictionary(id => id, id => new Workload(open.GetValueOrDefault(id), checkedAt.GetValueOrDefault(id)), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Moves the workload rows an earlier version kept in the Reviewers table (after the registry's rows) to this table: copied, then
+    /// deleted there. Harmless to run again or in two processes at once; a marker an earlier version's host writes there meanwhile is
+    /// not moved, and the hourly recount (<see cref="RecountAsync"/>) counts its assignment. The number of rows moved.
+    /// </summary>
+    public async Task<int> MoveFromRegistryAsync(TableClient registry, CancellationToken ct = default)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {RegistryEnd}");
+        var moved = 0;
+        await foreach (var page in registry.QueryAsync<TableEntity>(filter, maxPerPage: 100, cancellationToken: ct).AsPages())
+        {
+            if (page.Values.Count == 0)
+            {
+                continue;
+            }
+
+            await rows.SubmitTransactionAsync(page.Values.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, Copy(r))), ct);
+            foreach (var row in page.Values)
+            {
+                await registry.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, ct);
+            }
+
+            moved += page.Values.Count;
+        }
+
+        return moved;
+
+        // What the rows carry: their keys, and the check's time.
+        static TableEntity Copy(TableEntity row)
+        {
+            var copy = new TableEntity(row.PartitionKey, row.RowKey);
+            if (row.GetDateTimeOffset(CheckedAtColumn) is { } at)
+            {
+                copy[CheckedAtColumn] = at;
+            }
+
+            return copy;
+        }
     }
 
     /// <summary>
@@ -137,7 +179,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
     /// </summary>
     public async Task<int> CheckedOpenCountAsync(string reviewerId, DateTimeOffset now, CancellationToken ct = default)
     {
-        var stamp = await reviewers.GetEntityIfExistsAsync<TableEntity>(ReviewerRow.Partition, CheckedPrefix + reviewerId, cancellationToken: ct);
+        var stamp = await rows.GetEntityIfExistsAsync<TableEntity>(ReviewerRow.Partition, CheckedPrefix + reviewerId, cancellationToken: ct);
         var lastChecked = stamp.HasValue ? stamp.Value?.GetDateTimeOffset(CheckedAtColumn) : null;
         return lastChecked is null || now - lastChecked > RecheckAfter
             ? await RecountAsync(reviewerId, lastChecked, now, ct) ?? await OpenCountAsync(reviewerId, ct)
@@ -163,7 +205,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
     /// <summary>Stops counting an assignment as open; false when it was not counted.</summary>
     public async Task<bool> CloseAsync(AssignmentId id, CancellationToken ct = default)
     {
-        var closed = (await reviewers.DeleteEntityAsync(ReviewerRow.Partition, MarkerKey(id), ETag.All, ct)).Status != 404;
+        var closed = (await rows.DeleteEntityAsync(ReviewerRow.Partition, MarkerKey(id), ETag.All, ct)).Status != 404;
         if (closed)
         {
             lock (_gate)
@@ -202,7 +244,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
         }
         else
         {
-            var found = await reviewers.GetEntityIfExistsAsync<TableEntity>(stamp.PartitionKey, stamp.RowKey, cancellationToken: ct);
+            var found = await rows.GetEntityIfExistsAsync<TableEntity>(stamp.PartitionKey, stamp.RowKey, cancellationToken: ct);
             if ((found.HasValue ? found.Value : null) is not { } current || current.GetDateTimeOffset(CheckedAtColumn) != lastChecked)
             {
                 return null;
@@ -210,7 +252,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
 
             try
             {
-                await reviewers.UpdateEntityAsync(stamp, current.ETag, TableUpdateMode.Replace, ct);
+                await rows.UpdateEntityAsync(stamp, current.ETag, TableUpdateMode.Replace, ct);
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
@@ -258,7 +300,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
         var prefix = $"{MarkerPrefix}{reviewerId}:";
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ReviewerRow.Partition} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + ";"}");
         var markers = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var row in reviewers.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct))
+        await foreach (var row in rows.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct))
         {
             markers.Add(row.RowKey[prefix.Length..]);
         }
@@ -270,7 +312,7 @@ public sealed class Workloads(TableClient reviewers, TableClient assignments, Ti
     {
         try
         {
-            await reviewers.AddEntityAsync(row, ct);
+            await rows.AddEntityAsync(row, ct);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)

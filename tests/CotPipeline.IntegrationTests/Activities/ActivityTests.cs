@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using CotPipeline.Activities;
 using CotPipeline.Domain;
 using CotPipeline.Http;
@@ -208,8 +209,8 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
         await s.WithReviewerAsync("r1");
-        var here = new Workloads(s.Store.Reviewers, s.Store.Assignments, TimeSpan.FromHours(1));
-        var elsewhere = new Workloads(s.Store.Reviewers, s.Store.Assignments, TimeSpan.FromHours(1));
+        var here = new Workloads(s.Store.OpenWork, s.Store.Assignments, TimeSpan.FromHours(1));
+        var elsewhere = new Workloads(s.Store.OpenWork, s.Store.Assignments, TimeSpan.FromHours(1));
         Assert.False((await here.ViewAsync()).ContainsKey("r1"));
 
         Assert.True(await here.OpenAsync(new AssignmentId("b1", "q1", 1, "r1")));
@@ -221,13 +222,44 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.False(await here.CloseAsync(new AssignmentId("b1", "q1", 1, "r1")));
 
         Assert.Equal(1, (await here.ViewAsync())["r1"].Open);
-        Assert.Equal(2, (await new Workloads(s.Store.Reviewers, s.Store.Assignments, TimeSpan.Zero).ViewAsync())["r1"].Open);
+        Assert.Equal(2, (await new Workloads(s.Store.OpenWork, s.Store.Assignments, TimeSpan.Zero).ViewAsync())["r1"].Open);
         // A recount sets the view right at once, with when it was checked.
         var now = DateTimeOffset.UtcNow;
         await s.Store.Assignments.AddEntityAsync(AssignmentRow.Open(new AssignmentId("b1", "q2", 1, "r1"), 1, 1, AssignmentKind.Review, now, Deadline));
         await s.Store.Assignments.AddEntityAsync(AssignmentRow.Open(new AssignmentId("b1", "q3", 1, "r1"), 1, 1, AssignmentKind.Review, now, Deadline));
         Assert.Equal(2, await here.RecountAsync("r1", null, now));
         Assert.Equal(new Workload(2, now), (await here.ViewAsync())["r1"]);
+    }
+
+    [Fact]
+    public async Task Workloads_RowsAnEarlierVersionKeptInTheRegistry_MovedToOpenWorkOnceAndCounted()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await s.WithReviewerAsync("r2");
+        // As an earlier version wrote them: after the registry's rows, in its partition. 150 markers take two pages.
+        var checkedAt = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero);
+        var old = Enumerable.Range(1, 150).Select(i => new TableEntity(ReviewerRow.Partition, $"~open:r1:{new AssignmentId("b1", $"q{i}", 1, "r1")}"))
+            .Append(new TableEntity(ReviewerRow.Partition, "~open:r2:" + new AssignmentId("b1", "q1", 1, "r2")))
+            .Append(new TableEntity(ReviewerRow.Partition, "~checked:r1") { ["CheckedAt"] = checkedAt });
+        foreach (var row in old)
+        {
+            await s.Store.Reviewers.AddEntityAsync(row);
+        }
+
+        Assert.Equal(152, await s.Store.Workloads.MoveFromRegistryAsync(s.Store.Reviewers));
+        Assert.Equal(0, await s.Store.Workloads.MoveFromRegistryAsync(s.Store.Reviewers));
+
+        var all = await s.Store.Workloads.ReadAllAsync();
+        Assert.Equal(new Workload(150, checkedAt), all["r1"]);
+        Assert.Equal(new Workload(1, null), all["r2"]);
+        var left = new List<string>();
+        await foreach (var row in s.Store.Reviewers.QueryAsync<TableEntity>(select: ["RowKey"]))
+        {
+            left.Add(row.RowKey);
+        }
+
+        Assert.Equal(["r1", "r2"], left.Order());
     }
 
     private static Task<AssignmentRow?> AssignmentAsync(StoreScenario s, AssignmentId id) =>
