@@ -22,7 +22,7 @@ public sealed class ErrorResponsesMiddleware : IFunctionsWorkerMiddleware
             var http = context.GetHttpContext()!;
             if (StorageUnavailable.Is(e))
             {
-                await StorageUnavailable.WriteAsync(http);
+                await StorageUnavailable.WriteAsync(http, e);
             }
             else
             {

@@ -70,9 +70,10 @@ public static class LocalEngine
                 LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
             });
         });
-        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        services.AddSingleton<IOrchestrationService>(sp => ActivatorUtilities.CreateInstance<ActivityRetryingOrchestrationService>(sp,
+            sp.GetRequiredService<AzureStorageOrchestrationService>()));
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
-        services.AddGrpc();
+        services.AddGrpc(grpc => grpc.Interceptors.Add<EngineStorageUnavailable>());
         // One sidecar owns the dispatcher and the single worker stream.
         services.AddSingleton<TaskHubGrpcServer>();
 
@@ -103,7 +104,7 @@ public static class LocalEngine
             {
                 if (StorageUnavailable.Is(e))
                 {
-                    await StorageUnavailable.WriteAsync(context);
+                    await StorageUnavailable.WriteAsync(context, e);
                 }
                 else
                 {

@@ -1,4 +1,5 @@
 using Azure;
+using Grpc.Core;
 using CotPipeline.Pages;
 using Microsoft.AspNetCore.Http;
 
@@ -13,16 +14,33 @@ public static class StorageUnavailable
 {
     public const int RetryAfterSeconds = 10;
 
-    /// <summary>Whether <paramref name="error"/> (or an exception inside it) is a storage call that got no answer, or a "busy" one.</summary>
+    /// <summary>
+    /// Whether <paramref name="error"/> (or an exception inside it) is a storage call that got no answer, or a "busy" one; or a call of
+    /// the durable client that the engine could not serve for the same reason (gRPC's Unavailable: its storage or host out of reach).
+    /// </summary>
     public static bool Is(Exception? error) => error switch
     {
         null => false,
         RequestFailedException { Status: 0 or StatusCodes.Status503ServiceUnavailable } => true,
+        RpcException { StatusCode: StatusCode.Unavailable } => true,
         AggregateException many => many.InnerExceptions.Any(Is),
         _ => Is(error.InnerException),
     };
 
-    public static Task WriteAsync(HttpContext context)
+    /// <summary>Whether the storage out of reach is the engine's (a durable client call failed), not the pipeline's own.</summary>
+    public static bool IsEngine(Exception? error) => error switch
+    {
+        null => false,
+        RpcException { StatusCode: StatusCode.Unavailable } => true,
+        AggregateException many => many.InnerExceptions.Any(IsEngine),
+        _ => IsEngine(error.InnerException),
+    };
+
+    /// <summary>
+    /// The 503 for <paramref name="error"/>. When the engine was out of reach, what the request stored before it is kept (a review
+    /// is), so the answer does not say that nothing was changed: sent again, the request finds it and goes on.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, Exception? error = null)
     {
         context.Response.Clear();
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -37,14 +55,17 @@ public static class StorageUnavailable
 
             context.Response.ContentType = PageSecurity.ContentType;
             var saved = HttpMethods.IsPost(context.Request.Method)
-                ? "Your review was not saved yet. Go back (your browser keeps what you typed) and submit it again in a minute."
+                ? "Your review may not have reached the item yet. Go back (your browser keeps what you typed) and submit it again in a minute."
                 : "Please open the link again in a minute.";
             return context.Response.WriteAsync(ReviewPages.Confirmation("The review service is briefly unavailable",
                 $"Our storage could not be reached just now. {saved}"), context.RequestAborted);
         }
 
+        var detail = IsEngine(error)
+            ? $"The orchestration engine's storage could not be reached; what was stored so far is kept. Send the same request again in {RetryAfterSeconds} seconds."
+            : $"The storage account could not be reached; nothing was changed. Send the same request again in {RetryAfterSeconds} seconds.";
         return Results.Problem(
-            $"The storage account could not be reached; nothing was changed. Send the same request again in {RetryAfterSeconds} seconds.",
+            detail,
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable").ExecuteAsync(context);
     }
 }

@@ -95,7 +95,7 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
         {
             try
             {
-                await SendOnceAsync(message, ct);
+                await _connections.SendAsync(message, ct);
                 return attempt;
             }
             catch (Exception e) when (!ct.IsCancellationRequested && Transient(e) is { } reason)
@@ -125,8 +125,6 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
             }
         }
     }
-
-    private Task SendOnceAsync(MimeMessage message, CancellationToken ct) => _connections.SendAsync(message, ct);
 
     /// <summary>Why a failure is worth another attempt (a short reason without addresses), or null when it is not.</summary>
     private static string? Transient(Exception e) => e switch

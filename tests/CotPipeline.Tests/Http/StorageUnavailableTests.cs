@@ -1,4 +1,5 @@
 using Azure;
+using Grpc.Core;
 using CotPipeline.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,8 @@ public sealed class StorageUnavailableTests
         { new RequestFailedException(412, "condition not met"), false },
         { new HttpRequestException("an LLM call, not storage"), false },
         { new InvalidOperationException("a bug"), false },
+        { new RpcException(new Status(StatusCode.Unavailable, "the engine's storage could not be reached")), true },
+        { new RpcException(new Status(StatusCode.Unknown, "Exception was thrown by handler.")), false },
     };
 
     [Theory]
@@ -45,7 +48,7 @@ public sealed class StorageUnavailableTests
     }
 
     [Theory]
-    [InlineData("POST", "Your review was not saved yet")]
+    [InlineData("POST", "Your review may not have reached the item yet")]
     [InlineData("GET", "open the link again")]
     public async Task WriteAsync_ReviewPage_503HtmlPageForTheReviewerWithPageSecurityHeaders(string method, string expected)
     {
@@ -64,5 +67,21 @@ public sealed class StorageUnavailableTests
         var html = await new StreamReader(context.Response.Body).ReadToEndAsync();
         Assert.Contains("briefly unavailable", html);
         Assert.Contains(expected, html);
+    }
+
+    [Fact]
+    public async Task WriteAsync_TheEngineOutOfReach_SaysWhatWasStoredIsKept()
+    {
+        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider() };
+        context.Response.Body = new MemoryStream();
+
+        await StorageUnavailable.WriteAsync(context, new RpcException(new Status(StatusCode.Unavailable, "away")));
+
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal("10", context.Response.Headers.RetryAfter.ToString());
+        context.Response.Body.Position = 0;
+        var body = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        Assert.Contains("what was stored so far is kept", body);
+        Assert.DoesNotContain("nothing was changed", body);
     }
 }
