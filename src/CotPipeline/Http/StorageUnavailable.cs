@@ -18,22 +18,21 @@ public static class StorageUnavailable
     /// Whether <paramref name="error"/> (or an exception inside it) is a storage call that got no answer, or a "busy" one; or a call of
     /// the durable client that the engine could not serve for the same reason (gRPC's Unavailable: its storage or host out of reach).
     /// </summary>
-    public static bool Is(Exception? error) => error switch
-    {
-        null => false,
-        RequestFailedException { Status: 0 or StatusCodes.Status503ServiceUnavailable } => true,
-        RpcException { StatusCode: StatusCode.Unavailable } => true,
-        AggregateException many => many.InnerExceptions.Any(Is),
-        _ => Is(error.InnerException),
-    };
+    public static bool Is(Exception? error) =>
+        Within(error, e => e is RequestFailedException { Status: 0 or StatusCodes.Status503ServiceUnavailable } || EngineUnavailable(e));
 
     /// <summary>Whether the storage out of reach is the engine's (a durable client call failed), not the pipeline's own.</summary>
-    public static bool IsEngine(Exception? error) => error switch
+    public static bool IsEngine(Exception? error) => Within(error, EngineUnavailable);
+
+    private static bool EngineUnavailable(Exception e) => e is RpcException { StatusCode: StatusCode.Unavailable };
+
+    /// <summary>Whether <paramref name="error"/> or an exception inside it (inner, or one of many) is one <paramref name="match"/> finds.</summary>
+    private static bool Within(Exception? error, Func<Exception, bool> match) => error switch
     {
         null => false,
-        RpcException { StatusCode: StatusCode.Unavailable } => true,
-        AggregateException many => many.InnerExceptions.Any(IsEngine),
-        _ => IsEngine(error.InnerException),
+        _ when match(error) => true,
+        AggregateException many => many.InnerExceptions.Any(e => Within(e, match)),
+        _ => Within(error.InnerException, match),
     };
 
     /// <summary>
