@@ -3,6 +3,12 @@ namespace CotPipeline.Benchmarks;
 /// <summary>Runs a scenario inside one of the shared test fixtures (Azurite, the local host), stopping it however the scenario ends.</summary>
 internal static class Fixtures
 {
+    /// <summary>
+    /// <c>COTBENCH_OneAzurite=true</c>: the task hub in the pipeline's Azurite, as the local host ran before it gave the engine an
+    /// Azurite of its own (the scenarios that run the local host's engine).
+    /// </summary>
+    public static bool OneAzurite => Environment.GetEnvironmentVariable("COTBENCH_OneAzurite") == "true";
+
     public static async Task<T> WithAsync<TFixture, T>(TFixture fixture, Func<TFixture, Task<T>> run)
         where TFixture : IAsyncLifetime
     {

@@ -53,7 +53,7 @@ internal sealed class BatchAzuriteScenario : IScenario
     public string Goal => $"loop-throughput/bare-throughput>={GoalRatio}";
 
     public Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct) =>
-        Fixtures.WithAsync(new AzuriteFixture(), data => Environment.GetEnvironmentVariable("COTBENCH_OneAzurite") == "true"
+        Fixtures.WithAsync(new AzuriteFixture(), data => Fixtures.OneAzurite
             ? MeasureAsync(data, data, pairs, report, ct)
             : Fixtures.WithAsync(new AzuriteFixture(), engine => MeasureAsync(data, engine, pairs, report, ct)));
 

@@ -98,7 +98,7 @@ internal sealed class ReviewPageScenario : IScenario
     /// <see cref="AzuriteFixture.OnDisk"/>), the task hub in an Azurite of its own (<c>COTBENCH_OneAzurite=true</c>: one for both).
     /// </summary>
     private sealed class OnDiskHostFixture() : LocalHostFixture(AzuriteFixture.OnDisk(),
-        Environment.GetEnvironmentVariable("COTBENCH_OneAzurite") == "true" ? null : AzuriteFixture.OnDisk());
+        Fixtures.OneAzurite ? null : AzuriteFixture.OnDisk());
 
     /// <summary>A review link and the reviewer it was sent to.</summary>
     private sealed record Link(string Reviewer, string Url);
