@@ -49,9 +49,9 @@ public sealed class CommitVersion(CotStore store, TimeProvider clock)
     private async Task<RationaleVersion> FromRewriteAsync(CommitVersionInput input)
     {
         var round = input.Round ?? throw new ArgumentException("A rewrite needs its round.", nameof(input));
-        var rows = await store.ReviewsOfRoundAsync(input.BatchId, input.ItemId, round);
+        var rows = await store.CountedReviewsOfRoundAsync(input.BatchId, input.ItemId, round);
         var settings = await store.ReadSettingsAsync(input.BatchId);
-        var reviews = rows.Where(r => r.Counted).Select(r => Json.Deserialize<Review>(r.ReviewJson)).ToList();
+        var reviews = rows.Select(r => Json.Deserialize<Review>(r.ReviewJson)).ToList();
         var author = reviews.FirstOrDefault(r => r.ReviewerId == input.ReviewerId && !string.IsNullOrWhiteSpace(r.Rewrite))
             ?? throw new InvalidOperationException($"Round {round} of {input.BatchId}/{input.ItemId} has no rewrite by {input.ReviewerId}.");
         var item = await store.KeptItemAsync(input.BatchId, input.ItemId);

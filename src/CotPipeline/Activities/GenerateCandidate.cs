@@ -57,8 +57,8 @@ public sealed class GenerateCandidate(CotStore store, IRationaleModel model, Tim
 
     private async Task<IReadOnlyList<CritiqueEntry>> CritiqueAsync(string batchId, string itemId, int round)
     {
-        var rows = await store.ReviewsOfRoundAsync(batchId, itemId, round);
-        return rows.Where(r => r.Counted)
+        var rows = await store.CountedReviewsOfRoundAsync(batchId, itemId, round);
+        return rows
             .Select((r, i) =>
             {
                 var review = Json.Deserialize<Review>(r.ReviewJson);

@@ -386,17 +386,31 @@ public sealed class CotStore : IDisposable
         await Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
     }
 
-    /// <summary>Reviews of one round of an item, in submission order.</summary>
-    public async Task<List<ReviewRow>> ReviewsOfRoundAsync(string batchId, string itemId, int round, CancellationToken ct = default)
+    /// <summary>
+    /// The reviews of one round of an item that its recorded decision counted, in submission order: the decision names them
+    /// (<see cref="DecisionPath"/>, kept here when this process recorded it) and each is read by key (<see cref="ReviewAsync"/>). A
+    /// round without a recorded decision is read with one query of the item's partition (every review of the round that counts).
+    /// (Regeneration used to read every round that way: on Azurite each query filters and sorts the whole Reviews table, and with
+    /// 22,000 items in review queries took half of the emulator's time.)
+    /// </summary>
+    public async Task<List<ReviewRow>> CountedReviewsOfRoundAsync(string batchId, string itemId, int round, CancellationToken ct = default)
     {
+        if (await ReadArtifactAsync<RoundDecision>(batchId, DecisionPath(batchId, itemId, round), ct) is { } decision)
+        {
+            return await ReviewsOfRoundAsync(batchId, itemId, round, decision.Reviewers, ct);
+        }
+
         var pk = ReviewRow.PartitionFor(batchId, itemId);
         var prefix = $"{round:D4}:";
         var rows = new List<ReviewRow>();
-        await foreach (var row in Reviews.QueryAsync<ReviewRow>(
-            r => r.PartitionKey == pk && string.Compare(r.RowKey, prefix) > 0 && string.Compare(r.RowKey, prefix + "~") < 0,
-            cancellationToken: ct))
+        // A filter string, not a LINQ expression: the SDK compiles a lambda for each captured value of an expression.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey gt {prefix} and RowKey lt {prefix + "~"}");
+        await foreach (var row in Reviews.QueryAsync<ReviewRow>(filter, cancellationToken: ct))
         {
-            rows.Add(row);
+            if (row.Counted)
+            {
+                rows.Add(row);
+            }
         }
 
         return rows.OrderBy(r => r.SubmittedAt).ThenBy(r => r.ReviewerId, StringComparer.Ordinal).ToList();
@@ -514,7 +528,7 @@ public sealed class CotStore : IDisposable
         TableClient table, string pk, [EnumeratorCancellation] CancellationToken ct = default)
         where T : class, ITableEntity
     {
-        await foreach (var row in table.QueryAsync<T>(r => r.PartitionKey == pk, cancellationToken: ct))
+        await foreach (var row in table.QueryAsync<T>(TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), cancellationToken: ct))
         {
             yield return row;
         }

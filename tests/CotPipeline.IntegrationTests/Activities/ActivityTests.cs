@@ -555,6 +555,31 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task GenerateCandidate_RoundWithARecordedDecision_CritiqueIsTheReviewsTheDecisionCounted()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
+        {
+            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["old"], FinalAnswer = "C", Source = "llm", CreatedAt = DateTimeOffset.UnixEpoch,
+        });
+        await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, comment: "rule out B"));
+        await s.AddReviewAsync(StoreScenario.Review("r2", 1, Verdict.NeedsRevision, 1, comment: "cite the guideline"));
+        // Stored as counted, but its event came after the round was decided without it.
+        await s.AddReviewAsync(StoreScenario.Review("r3", 1, Verdict.Accept, 5, comment: "fine as is"));
+        await s.Store.CreateJsonAsync(CotStore.DecisionPath("b1", "q1", 1), new RoundDecision(
+            1, ConsensusOutcome.Reject, new Dictionary<string, double>(), ["two reviewers asked for a revision"], ["r2", "r1"], null, DateTimeOffset.UtcNow));
+        RationaleRequest? seen = null;
+        var model = new Mock<IRationaleModel>();
+        model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((RationaleRequest r, CancellationToken _) => seen = r)
+            .ReturnsAsync(new GeneratedRationale(["new", "C it is"], "C", "m1", "rationale-v1", TokenUsage.None));
+
+        await new GenerateCandidate(s.Store, model.Object, TimeProvider.System).RunAsync(new GenerateCandidateInput("b1", "q1", 2, 0, 0, 1, 1, null));
+
+        Assert.Equal(["rule out B", "cite the guideline"], seen!.Critique!.Select(c => c.Comments["reasoning_structure"]));
+    }
+
+    [Fact]
     public async Task CommitVersion_FromRewrite_HumanVersionByItsAuthor_AndARetryOverwritesNothing()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
