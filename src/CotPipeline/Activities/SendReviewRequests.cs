@@ -112,7 +112,16 @@ public sealed class SendReviewRequests(CotStore store, ReviewLinkSigner signer, 
 
             try
             {
-                await store.Assignments.UpdateEntityAsync(assignment, assignment.ETag, TableUpdateMode.Replace);
+                // Only the columns this step sets, if the row is still as read (on Azurite a merge changes the row in place, where a
+                // replace removes and inserts it, each a pass over every row of the table).
+                var change = new TableEntity(assignment.PartitionKey, assignment.RowKey)
+                {
+                    [nameof(AssignmentRow.LinkId)] = assignment.LinkId,
+                    [nameof(AssignmentRow.LinkExpiresAt)] = assignment.LinkExpiresAt,
+                    [nameof(AssignmentRow.Reminders)] = assignment.Reminders,
+                    [nameof(AssignmentRow.Deadline)] = assignment.Deadline,
+                };
+                await store.Assignments.UpdateEntityAsync(change, assignment.ETag, TableUpdateMode.Merge);
                 return (link, assignment, first);
             }
             catch (RequestFailedException e) when (e.Status == 412)

@@ -383,7 +383,9 @@ public sealed class CotStore : IDisposable
     {
         await Workloads.CloseAsync(id, ct);
         assignment.Status = AssignmentStatus.Submitted;
-        await Assignments.UpdateEntityAsync(assignment, ETag.All, TableUpdateMode.Replace, ct);
+        // The status alone, whatever else the copy holds (a merge: on Azurite it changes the row in place).
+        await Assignments.UpdateEntityAsync(new TableEntity(assignment.PartitionKey, assignment.RowKey) { [nameof(AssignmentRow.Status)] = assignment.Status },
+            ETag.All, TableUpdateMode.Merge, ct);
     }
 
     /// <summary>
