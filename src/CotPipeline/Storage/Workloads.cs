@@ -16,7 +16,8 @@ public sealed record Workload(int Open, DateTimeOffset? CheckedAt);
 /// can leave it wrong (the step is usually retried and heals it); <see cref="RecountAsync"/> sets any such drift right from the
 /// Assignments partition, and routing runs it for a reviewer not checked for <see cref="RecheckAfter"/>
 /// (<c>~checked:{reviewerId}</c> holds when).
-/// Routing reads every reviewer's open work once per <paramref name="viewLifetime"/> (<see cref="ViewAsync"/>) and keeps that view current
+/// Routing reads every reviewer's open work once per <paramref name="viewLifetime"/> (or <see cref="ViewCostFactor"/> times as long as
+/// the last read took, if longer) (<see cref="ViewAsync"/>) and keeps that view current
 /// with this process's own changes: the query returns every marker, thousands while a large batch is in review, and on Azurite it
 /// cost a third of the emulator's time when each round made it. (The markers used to live in the Reviewers table, after the
 /// registry's rows: on Azurite every read of the registry then filtered them all, a third of its time at 7,000 items in review.
@@ -33,9 +34,22 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
     /// </summary>
     public static readonly TimeSpan ViewLifetime = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A view lasts at least this many times as long as its read took: reading every marker costs storage time in proportion to the
+    /// open work (on Azurite, with 45,000 assignments open, about 4 s for each read: the emulator filters and sorts the whole table
+    /// for each of its 45 pages), and the reads should take no more than a twentieth of it.
+    /// </summary>
+    public const int ViewCostFactor = 20;
+
+    /// <summary>How long a view read in <paramref name="readTook"/> lasts: <paramref name="lifetime"/>, or longer when the read was slow.</summary>
+    public static TimeSpan ViewLifetimeAfter(TimeSpan readTook, TimeSpan lifetime) =>
+        readTook * ViewCostFactor > lifetime ? readTook * ViewCostFactor : lifetime;
+
     private readonly Lock _gate = new();
     private Dictionary<string, Workload>? _view;
     private long _viewReadAt;
+    // How long the view lasts: set by each read (TimedReadAllAsync) before its result becomes the view.
+    private TimeSpan _viewLasts;
     private Task<Dictionary<string, Workload>>? _reading;
     // Assignments this process opened while the view was being read: added to the new view whether or not the read saw them, so
     // it errs towards more open work (a reviewer skipped for a few seconds), never towards less (a reviewer over capacity).
@@ -122,7 +136,7 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
         Task<Dictionary<string, Workload>> reading;
         lock (_gate)
         {
-            if (_view is not null && Stopwatch.GetElapsedTime(_viewReadAt) < viewLifetime)
+            if (_view is not null && Stopwatch.GetElapsedTime(_viewReadAt) < _viewLasts)
             {
                 return new Dictionary<string, Workload>(_view, StringComparer.Ordinal);
             }
@@ -130,7 +144,7 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
             if (_reading is null)
             {
                 _openedWhileReading = [];
-                _reading = ReadAllAsync(CancellationToken.None);
+                _reading = TimedReadAllAsync();
             }
 
             reading = _reading;
@@ -168,6 +182,19 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
         {
             return new Dictionary<string, Workload>(_view ?? read, StringComparer.Ordinal);
         }
+    }
+
+    private async Task<Dictionary<string, Workload>> TimedReadAllAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var read = await ReadAllAsync(CancellationToken.None);
+        var lasts = ViewLifetimeAfter(Stopwatch.GetElapsedTime(started), viewLifetime);
+        lock (_gate)
+        {
+            _viewLasts = lasts;
+        }
+
+        return read;
     }
 
     /// <summary>How many assignments <paramref name="reviewerId"/> has open (bounded by its capacity: a range of its markers).</summary>
