@@ -164,9 +164,9 @@ internal sealed class BatchScenario : IScenario
         var store = services.GetRequiredService<CotStore>();
         var signer = services.GetRequiredService<ReviewLinkSigner>();
         var reviews = services.GetRequiredService<ReviewApi>();
-        await Parallel.ForEachAsync(mail.Received.ReadAllAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (message, token) =>
+        await Parallel.ForEachAsync(mail.Received.ReadAllAsync(ct), new ParallelOptions { MaxDegreeOfParallelism = Reviewers, CancellationToken = ct }, async (message, token) =>
         {
-            var url = Smtp4devFixture.ReviewLinkIn(message);
+            var url = message.ReviewLink;
             var link = signer.Verify(url[(url.LastIndexOf('/') + 1)..], DateTimeOffset.UtcNow).Link
                 ?? throw new InvalidOperationException($"The e-mail \"{message.Subject}\" has no valid review link.");
             var assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, link.ReviewerId, link.Assignment.ToString(), token)

@@ -7,16 +7,18 @@ using MimeKit;
 namespace CotPipeline.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A minimal SMTP server on a free loopback port that accepts every message and hands it over parsed: a stand-in for the mail
-/// server (and the reviewers' inboxes) where a benchmark measures something else, and a server whose sessions a test counts or
-/// has end after each message (as a server that closes idle sessions does). It speaks only what a client needs without
-/// extensions: no TLS, no authentication, no pipelining.
+/// A minimal SMTP server on a free loopback port that accepts every message and hands over what a reviewer needs of it (its
+/// subject and review link, <see cref="ReceivedMail"/>): a stand-in for the mail server (and the reviewers' inboxes) where a
+/// benchmark measures something else, and a server whose sessions a test counts or has end after each message (as a server that
+/// closes idle sessions does). It speaks only what a client needs without extensions: no TLS, no authentication, no pipelining.
+/// Parsed messages are not kept: a benchmark's reviewers fell tens of thousands of e-mails behind, and as MimeKit messages those
+/// held more memory than everything the benchmark measures.
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Channel<MimeMessage> _received = Channel.CreateUnbounded<MimeMessage>();
+    private readonly Channel<ReceivedMail> _received = Channel.CreateUnbounded<ReceivedMail>();
     private readonly Task _accepting;
     private readonly bool _closeAfterEachMessage;
     private int _sessions;
@@ -34,7 +36,7 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    public ChannelReader<MimeMessage> Received => _received.Reader;
+    public ChannelReader<ReceivedMail> Received => _received.Reader;
 
     public async ValueTask DisposeAsync()
     {
@@ -93,7 +95,7 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
-    private static async Task<MimeMessage> ReadMessageAsync(StreamReader reader, CancellationToken ct)
+    private static async Task<ReceivedMail> ReadMessageAsync(StreamReader reader, CancellationToken ct)
     {
         var text = new StringBuilder();
         while (await reader.ReadLineAsync(ct) is { } line && line != ".")
@@ -102,7 +104,11 @@ public sealed class SmtpSink : IAsyncDisposable
             text.Append(line.StartsWith("..", StringComparison.Ordinal) ? line[1..] : line).Append("\r\n");
         }
 
-        using var message = new MemoryStream(Encoding.Latin1.GetBytes(text.ToString()));
-        return await MimeMessage.LoadAsync(message, ct);
+        using var stream = new MemoryStream(Encoding.Latin1.GetBytes(text.ToString()));
+        var message = await MimeMessage.LoadAsync(stream, ct);
+        return new ReceivedMail(message.Subject ?? "", Smtp4devFixture.ReviewLinkIn(message));
     }
 }
+
+/// <summary>What a reviewer reads in an e-mail: its subject, and the review link in its text ("" when there is none).</summary>
+public sealed record ReceivedMail(string Subject, string ReviewLink);
