@@ -531,23 +531,13 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     [Fact]
     public async Task GenerateCandidate_Regeneration_GetsPreviousVersionAndCountedCritiqueOnly()
     {
-        var s = await new StoreScenario(azurite).WithItemAsync();
-        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
-        {
-            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["old"], FinalAnswer = "C", Source = "llm", CreatedAt = DateTimeOffset.UnixEpoch,
-        });
+        var s = await RegenerationAsync();
         await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, comment: "rule out B"));
         await s.AddReviewAsync(StoreScenario.Review("late", 1, Verdict.NeedsRevision, 1, comment: "not counted"), counted: false);
-        RationaleRequest? seen = null;
-        var model = new Mock<IRationaleModel>();
-        model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
-            .Callback((RationaleRequest r, CancellationToken _) => seen = r)
-            .ReturnsAsync(new GeneratedRationale(["new", "C it is"], "C", "m1", "rationale-v1", TokenUsage.None));
 
-        var result = await new GenerateCandidate(s.Store, model.Object, TimeProvider.System)
-            .RunAsync(new GenerateCandidateInput("b1", "q1", 2, 0, 0, 1, 1, null));
+        var (result, seen) = await RegenerateAsync(s);
 
-        Assert.Equal(["old"], seen!.Previous!.Steps);
+        Assert.Equal(["old"], seen.Previous!.Steps);
         Assert.Equal("rule out B", seen.Critique!.Single().Comments["reasoning_structure"]);
         var stored = await s.Store.ReadJsonAsync<RationaleVersion>(result.Path);
         Assert.Equal(("llm-regenerated", (int?)1, (int?)1), (stored!.Source, stored.ParentVersion, stored.CritiqueRound));
@@ -557,26 +547,42 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     [Fact]
     public async Task GenerateCandidate_RoundWithARecordedDecision_CritiqueIsTheReviewsTheDecisionCounted()
     {
-        var s = await new StoreScenario(azurite).WithItemAsync();
-        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
-        {
-            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["old"], FinalAnswer = "C", Source = "llm", CreatedAt = DateTimeOffset.UnixEpoch,
-        });
+        var s = await RegenerationAsync();
         await s.AddReviewAsync(StoreScenario.Review("r1", 1, Verdict.NeedsRevision, 2, comment: "rule out B"));
         await s.AddReviewAsync(StoreScenario.Review("r2", 1, Verdict.NeedsRevision, 1, comment: "cite the guideline"));
         // Stored as counted, but its event came after the round was decided without it.
         await s.AddReviewAsync(StoreScenario.Review("r3", 1, Verdict.Accept, 5, comment: "fine as is"));
         await s.Store.CreateJsonAsync(CotStore.DecisionPath("b1", "q1", 1), new RoundDecision(
             1, ConsensusOutcome.Reject, new Dictionary<string, double>(), ["two reviewers asked for a revision"], ["r2", "r1"], null, DateTimeOffset.UtcNow));
+
+        var (_, seen) = await RegenerateAsync(s);
+
+        Assert.Equal(["rule out B", "cite the guideline"], seen.Critique!.Select(c => c.Comments["reasoning_structure"]));
+    }
+
+    /// <summary>An item whose version 1 is stored, for a regeneration after round 1.</summary>
+    private async Task<StoreScenario> RegenerationAsync()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
+        {
+            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["old"], FinalAnswer = "C", Source = "llm", CreatedAt = DateTimeOffset.UnixEpoch,
+        });
+        return s;
+    }
+
+    /// <summary>Drafts version 2 with round 1's critique; the candidate made, and what the model was asked.</summary>
+    private static async Task<(CandidateResult Result, RationaleRequest Seen)> RegenerateAsync(StoreScenario s)
+    {
         RationaleRequest? seen = null;
         var model = new Mock<IRationaleModel>();
         model.Setup(m => m.GenerateAsync(It.IsAny<RationaleRequest>(), It.IsAny<CancellationToken>()))
             .Callback((RationaleRequest r, CancellationToken _) => seen = r)
             .ReturnsAsync(new GeneratedRationale(["new", "C it is"], "C", "m1", "rationale-v1", TokenUsage.None));
 
-        await new GenerateCandidate(s.Store, model.Object, TimeProvider.System).RunAsync(new GenerateCandidateInput("b1", "q1", 2, 0, 0, 1, 1, null));
-
-        Assert.Equal(["rule out B", "cite the guideline"], seen!.Critique!.Select(c => c.Comments["reasoning_structure"]));
+        var result = await new GenerateCandidate(s.Store, model.Object, TimeProvider.System)
+            .RunAsync(new GenerateCandidateInput("b1", "q1", 2, 0, 0, 1, 1, null));
+        return (result, seen!);
     }
 
     [Fact]
