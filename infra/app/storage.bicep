@@ -16,6 +16,7 @@ var appTables = [
   'Assignments'
   'VerifiedItems'
   'OpenWork'
+  'ReviewRelay'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

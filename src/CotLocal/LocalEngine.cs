@@ -38,6 +38,7 @@ public static class LocalEngine
         builder.AddLocalEngine(registry => registry.AddCotTasks());
         services.AddHostedService<DemoSeeder>();
         services.AddHostedService<HistoryPurgeService>();
+        services.AddHostedService<ReviewRelaySweepService>();
         return builder;
     }
 

@@ -68,6 +68,7 @@ public static class CotPipelineServiceCollectionExtensions
         services.AddSingleton<ExportApi>();
         services.AddSingleton<ArtifactCache>();
         services.AddSingleton<ReviewApi>();
+        services.AddSingleton<ReviewRelay>();
         services.AddSingleton<ReviewerApi>();
         services.AddSingleton<ReviewPageApi>();
         services.AddSingleton<ItemApi>();

@@ -29,7 +29,7 @@ public enum SubmissionKind
     Replay,
     /// <summary>Stored after the round closed: kept in the audit trail, not counted.</summary>
     Late,
-    /// <summary>Stored and raised to the item.</summary>
+    /// <summary>Stored; raised to the item (<see cref="ReviewRelay"/>).</summary>
     Counted,
 }
 
@@ -62,7 +62,7 @@ public sealed record AdjudicationRequest(
 /// Review and adjudication submissions. A submission is stored first (a Table insert keyed by the assignment:
 /// a second insert is a replay and is refused), then raised as an event to the item's orchestration.
 /// </summary>
-public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiOptions> api, TimeProvider clock)
+public sealed class ReviewApi(CotStore store, ArtifactCache cache, ReviewRelay relay, IOptions<ApiOptions> api, TimeProvider clock)
 {
     /// <summary>Comment key for remarks that belong to no single criterion.</summary>
     public const string GeneralComment = Review.GeneralComment;
@@ -109,8 +109,8 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
 
     /// <summary>
     /// Validates and stores a review of <paramref name="assignment"/> and raises it to the item: the one path of the JSON API and the
-    /// review page. Stored first (a Table insert keyed by the assignment; a second one is a replay), then raised; on an assignment
-    /// that is no longer open the review is kept, not counted.
+    /// review page. Stored first (a Table insert keyed by the assignment; a second one is a replay), then raised, after the answer
+    /// (<see cref="ReviewRelay"/>); on an assignment that is no longer open the review is kept, not counted.
     /// </summary>
     public async Task<ReviewSubmission> SubmitAsync(AssignmentId id, AssignmentRow assignment, ReviewRequest body, DurableTaskClient client, CancellationToken ct) =>
         await SubmitAsync(id, assignment, body, await cache.SettingsAsync(id.BatchId, assignment.CreatedAt, ct), client, ct);
@@ -141,6 +141,8 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
         };
         var counted = assignment.Status == AssignmentStatus.Open;
         var row = ReviewRow.From(review, counted);
+        // The relay row goes beside the review (the same wait): with both stored, the reviewer is answered and the rest follows.
+        var owed = relay.OweAsync(id, ct);
         try
         {
             await store.Reviews.AddEntityAsync(row, ct);
@@ -149,40 +151,31 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, IOptions<ApiO
         catch (RequestFailedException e) when (e.Status == 409)
         {
             var first = await store.GetRowAsync<ReviewRow>(store.Reviews, row.PartitionKey, row.RowKey, ct);
-            if (first is { Counted: true })
+            if (first is not null)
             {
-                // The first submission may have been stored without its event reaching the item or its assignment marked:
-                // finishing both again (in that order, as below) is harmless.
-                await RaiseAsync(client, id, ct);
-                if (assignment.Status == AssignmentStatus.Open)
-                {
-                    await store.MarkSubmittedAsync(id, assignment, ct);
-                }
+                // The first submission's follow-up may not have happened (its host died): finishing it again is harmless.
+                await relay.FinishAsync(id, first, assignment, client, ct);
+            }
+
+            if (await owed)
+            {
+                await relay.ForgetAsync(id, ct);
             }
 
             return new ReviewSubmission(SubmissionKind.Replay, [], first?.SubmittedAt);
         }
 
-        // Stored: the row holds the whole review. Its blob copy and the event to the item go out together; the assignment is marked
-        // submitted only after the event is raised, so a host that dies before raising it leaves the assignment open: the
-        // reviewer's next try (a replay) raises it, and so does the deadline (RecoverReviews). Marked first, a review whose event
-        // was lost looked done to everyone. The reviewer is answered when all is done.
-        var archived = store.Blob(CotStore.ReviewPath(id.BatchId, id.ItemId, id.Round, id.ReviewerId))
-            .UploadAsync(BinaryData.FromString(row.ReviewJson), overwrite: true, ct);
-        if (!counted)
+        if (await owed)
         {
-            await archived;
-            return new ReviewSubmission(SubmissionKind.Late, []);
+            relay.Hand(id, row, assignment, client);
+        }
+        else
+        {
+            await relay.FinishAsync(id, row, assignment, client, ct);
         }
 
-        await Task.WhenAll(archived, RaiseAsync(client, id, ct));
-        await store.MarkSubmittedAsync(id, assignment, ct);
-        return new ReviewSubmission(SubmissionKind.Counted, []);
+        return new ReviewSubmission(counted ? SubmissionKind.Counted : SubmissionKind.Late, []);
     }
-
-    private static Task RaiseAsync(DurableTaskClient client, AssignmentId id, CancellationToken ct) =>
-        client.RaiseEventAsync(Ids.ItemInstance(id.BatchId, id.ItemId), EventNames.ReviewSubmitted,
-            new ReviewSubmitted(id.ToString(), id.ReviewerId, id.Round), ct);
 
     private static List<string> Validate(ReviewRequest body, BatchSettings settings)
     {

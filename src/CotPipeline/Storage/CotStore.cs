@@ -41,6 +41,7 @@ public sealed class CotStore : IDisposable
         OpenWork = tables.GetTableClient(tablePrefix + "OpenWork");
         Workloads = new Workloads(OpenWork, Assignments, Workloads.ViewLifetime);
         VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
+        ReviewRelay = tables.GetTableClient(tablePrefix + "ReviewRelay");
         _ready = new Lazy<Task>(CreateAsync);
     }
 
@@ -54,6 +55,9 @@ public sealed class CotStore : IDisposable
     /// <summary>What the export needs of each verified item, one row per item (<see cref="VerifiedItemRows"/>).</summary>
     public TableClient VerifiedItems { get; }
 
+    /// <summary>Stored reviews whose follow-up (blob copy, event, assignment) may still be owed: PK "relay", RK assignment id (<see cref="Http.ReviewRelay"/>).</summary>
+    public TableClient ReviewRelay { get; }
+
     /// <summary>Each reviewer's open work.</summary>
     public Workloads Workloads { get; }
 
@@ -66,7 +70,7 @@ public sealed class CotStore : IDisposable
     private async Task CreateAsync()
     {
         await _container.CreateIfNotExistsAsync();
-        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems, OpenWork })
+        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems, OpenWork, ReviewRelay })
         {
             await table.CreateIfNotExistsAsync();
         }

@@ -52,13 +52,12 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void PurgeEndedHistories_FunctionsApp_RunsHourlyWithDurableClient()
+    public void TimerTriggers_FunctionsApp_PurgeHourlyAndSweepTheReviewRelayEveryMinuteWithDurableClient()
     {
-        var function = Assert.Single(Functions.Value, f => f.Trigger.Type == "timerTrigger");
-        Assert.Equal("PurgeEndedHistories", function.Name);
-        // Hourly, at minute 17 (CotFunctions.MaintenanceFunctions.Schedule; the test does not reference the Functions assembly).
-        Assert.Equal("0 17 * * * *", function.Trigger.Schedule);
-        Assert.Contains("durableClient", function.BindingTypes);
+        // CotFunctions.MaintenanceFunctions.Schedule and RelaySchedule (the test does not reference the Functions assembly).
+        var timers = Functions.Value.Where(f => f.Trigger.Type == "timerTrigger").ToDictionary(f => f.Name, f => f.Trigger.Schedule);
+        Assert.Equal(new Dictionary<string, string?> { ["PurgeEndedHistories"] = "0 17 * * * *", ["SweepReviewRelay"] = "30 * * * * *" }, timers);
+        Assert.All(Functions.Value.Where(f => f.Trigger.Type == "timerTrigger"), f => Assert.Contains("durableClient", f.BindingTypes));
     }
 
     [Fact]
