@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Constants;
@@ -33,6 +34,12 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<Task> _running = [];
+    private readonly Channel<(string Key, TaskCompletionSource Gone)> _done = Channel.CreateUnbounded<(string, TaskCompletionSource)>(
+        new UnboundedChannelOptions { SingleReader = true });
+    private int _forgetting;
+
+    /// <summary>How long finished follow-ups gather before their relay rows go in one transaction (one request for up to 100 rows).</summary>
+    public static readonly TimeSpan ForgetWindow = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Follow-ups handed over and not yet finished in this process.</summary>
     public int Running
@@ -78,7 +85,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
                 try
                 {
                     await FinishAsync(id, review, assignment, client, _stopping.Token);
-                    await ForgetAsync(id, _stopping.Token);
+                    await ForgetSoonAsync(id.ToString());
                     return;
                 }
                 catch (Exception e) when (!_stopping.IsCancellationRequested && attempt < attempts)
@@ -137,6 +144,75 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     public static Task RaiseAsync(DurableTaskClient client, AssignmentId id, CancellationToken ct) =>
         client.RaiseEventAsync(Ids.ItemInstance(id.BatchId, id.ItemId), EventNames.ReviewSubmitted,
             new ReviewSubmitted(id.ToString(), id.ReviewerId, id.Round), ct);
+
+    /// <summary>Hands the relay row of a finished follow-up to the loop that removes them in transactions; completes when it is gone.</summary>
+    private Task ForgetSoonAsync(string key)
+    {
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _done.Writer.TryWrite((key, gone));
+        if (Interlocked.Exchange(ref _forgetting, 1) == 0)
+        {
+            _ = Task.Run(ForgetLoopAsync);
+        }
+
+        return gone.Task;
+    }
+
+    private async Task ForgetLoopAsync()
+    {
+        try
+        {
+            while (await _done.Reader.WaitToReadAsync(_stopping.Token))
+            {
+                await Task.Delay(ForgetWindow, _stopping.Token);
+                var rows = new Dictionary<string, List<TaskCompletionSource>>(StringComparer.Ordinal);
+                while (rows.Count < 100 && _done.Reader.TryRead(out var done))
+                {
+                    (rows.TryGetValue(done.Key, out var waiting) ? waiting : rows[done.Key] = []).Add(done.Gone);
+                }
+
+                try
+                {
+                    await ForgetAllAsync(rows.Keys, _stopping.Token);
+                    rows.Values.SelectMany(w => w).ToList().ForEach(g => g.TrySetResult());
+                }
+                catch (Exception e)
+                {
+                    rows.Values.SelectMany(w => w).ToList().ForEach(g => g.TrySetException(e));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the rows not removed yet stay for the sweep, which finds their reviews finished.
+            while (_done.Reader.TryRead(out var done))
+            {
+                done.Gone.TrySetCanceled();
+            }
+        }
+    }
+
+    /// <summary>Removes relay rows in one transaction; when one of them is gone already (a sweep's), one by one.</summary>
+    private async Task ForgetAllAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+    {
+        if (keys.Count > 1)
+        {
+            try
+            {
+                await store.ReviewRelay.SubmitTransactionAsync(
+                    keys.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(RelayPartition, k), ETag.All)), ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+            }
+        }
+
+        foreach (var key in keys)
+        {
+            await ForgetAsync(key, ct);
+        }
+    }
 
     /// <summary>Removes the relay row of <paramref name="id"/> (gone already is fine).</summary>
     public Task ForgetAsync(AssignmentId id, CancellationToken ct) => ForgetAsync(id.ToString(), ct);

@@ -55,6 +55,26 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task SubmitReview_FollowUpsFinishTogetherOneRowSweptAlready_EveryRelayRowGoes()
+    {
+        var s = await AssignedAsync("r1", "r2");
+        var (reviews, relay) = ReviewApi(s);
+        var raise = new TaskCompletionSource();
+        var second = Id with { ReviewerId = "r2" };
+        await reviews.SubmitAsync(Id, (await AssignmentAsync(s))!, Request(), Client(raise.Task).Object, default);
+        await reviews.SubmitAsync(second, (await AssignmentAsync(s, second))!, Request() with { AssignmentId = second.ToString() }, Client(raise.Task).Object, default);
+        Assert.Equal(2, relay.Running);
+        // A sweep elsewhere finished r1's review and removed its row: the transaction that removes both rows fails, one by one does not.
+        await s.Store.ReviewRelay.DeleteEntityAsync(ReviewRelay.RelayPartition, Id.ToString());
+
+        raise.SetResult();
+        await relay.IdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Empty(await RelayKeysAsync(s));
+        Assert.Equal(AssignmentStatus.Submitted, (await AssignmentAsync(s))!.Status);
+        Assert.Equal(AssignmentStatus.Submitted, (await AssignmentAsync(s, second))!.Status);
+    }
+
+    [Fact]
     public async Task SubmitReview_EventCannotBeRaised_AnsweredAndOwedUntilTheNextTryRaisesAndFinishesIt()
     {
         var s = await AssignedAsync();
