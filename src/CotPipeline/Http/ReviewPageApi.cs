@@ -20,7 +20,7 @@ namespace CotPipeline.Http;
 /// its round closed is thanked and kept in the audit trail, not counted.
 /// </summary>
 public sealed class ReviewPageApi(
-    CotStore store, ArtifactCache cache, ReviewLinkSigner signer, ReviewApi reviews, IOptions<ApiOptions> api, TimeProvider clock)
+    CotStore store, ArtifactCache cache, ReviewLinkSigner signer, ReviewApi reviews, ReviewRelay relay, IOptions<ApiOptions> api, TimeProvider clock)
 {
     /// <summary><c>GET /api/review/{token}</c>.</summary>
     public async Task<IResult> ShowAsync(string token, CancellationToken ct)
@@ -164,7 +164,8 @@ public sealed class ReviewPageApi(
             return (null, Html(StatusCodes.Status410Gone, ReviewPages.Status(LinkPage.Expired, $"It expired at {Format(link.ExpiresAt)}.")));
         }
 
-        if (assignment.Status == AssignmentStatus.Submitted)
+        // Submitted, or stored here a moment ago and its assignment not marked yet (the engine may be away for minutes).
+        if (assignment.Status == AssignmentStatus.Submitted || (assignment.Status == AssignmentStatus.Open && relay.Owes(link.Assignment)))
         {
             var submitted = await store.GetRowAsync<ReviewRow>(store.Reviews, ReviewRow.PartitionFor(batchId, itemId),
                 ReviewRow.RowFor(link.Assignment.Round, reviewerId), ct);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
@@ -34,6 +35,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<Task> _running = [];
+    private readonly ConcurrentDictionary<string, byte> _owed = new(StringComparer.Ordinal);
     private readonly Channel<(string Key, TaskCompletionSource Gone)> _done = Channel.CreateUnbounded<(string, TaskCompletionSource)>(
         new UnboundedChannelOptions { SingleReader = true });
     private int _forgetting;
@@ -78,27 +80,17 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     /// </summary>
     public void Hand(AssignmentId id, ReviewRow review, AssignmentRow assignment, DurableTaskClient client)
     {
+        var key = id.ToString();
+        _owed[key] = 0;
         var task = Task.Run(async () =>
         {
-            for (var attempt = 1; ; attempt++)
+            try
             {
-                try
-                {
-                    await FinishAsync(id, review, assignment, client, _stopping.Token);
-                    await ForgetSoonAsync(id.ToString());
-                    return;
-                }
-                catch (Exception e) when (!_stopping.IsCancellationRequested && attempt < attempts)
-                {
-                    var delay = RetryDelay(attempt);
-                    Log.Retrying(logger, id.ToString(), attempt, e.GetType().Name, (long)delay.TotalMilliseconds);
-                    await Task.Delay(delay, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
-                catch (Exception e)
-                {
-                    Log.Deferred(logger, id.ToString(), attempt, e.GetType().Name);
-                    return;
-                }
+                await FollowUpAsync(id, review, assignment, client);
+            }
+            finally
+            {
+                _owed.TryRemove(key, out _);
             }
         });
         lock (_running)
@@ -113,6 +105,30 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
                 _running.Remove(t);
             }
         }, TaskScheduler.Default);
+    }
+
+    private async Task FollowUpAsync(AssignmentId id, ReviewRow review, AssignmentRow assignment, DurableTaskClient client)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await FinishAsync(id, review, assignment, client, _stopping.Token);
+                await ForgetSoonAsync(id.ToString());
+                return;
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested && attempt < attempts)
+            {
+                var delay = RetryDelay(attempt);
+                Log.Retrying(logger, id.ToString(), attempt, e.GetType().Name, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (Exception e)
+            {
+                Log.Deferred(logger, id.ToString(), attempt, e.GetType().Name);
+                return;
+            }
+        }
     }
 
     /// <summary>The wait after the <paramref name="attempt"/>-th failed try: 1, 2, 4, 8, 16, then 30 s.</summary>
@@ -144,6 +160,12 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     public static Task RaiseAsync(DurableTaskClient client, AssignmentId id, CancellationToken ct) =>
         client.RaiseEventAsync(Ids.ItemInstance(id.BatchId, id.ItemId), EventNames.ReviewSubmitted,
             new ReviewSubmitted(id.ToString(), id.ReviewerId, id.Round), ct);
+
+    /// <summary>
+    /// Whether the review of <paramref name="id"/> was stored by this process and its follow-up is still under way here: its
+    /// assignment is not marked submitted yet, but the page must not offer the form again.
+    /// </summary>
+    public bool Owes(AssignmentId id) => _owed.ContainsKey(id.ToString());
 
     /// <summary>Hands the relay row of a finished follow-up to the loop that removes them in transactions; completes when it is gone.</summary>
     private Task ForgetSoonAsync(string key)

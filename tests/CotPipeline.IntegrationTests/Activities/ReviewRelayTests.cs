@@ -4,6 +4,7 @@ using CotPipeline.Constants;
 using CotPipeline.Domain;
 using CotPipeline.Http;
 using CotPipeline.IntegrationTests.Infrastructure;
+using CotPipeline.Links;
 using CotPipeline.Models;
 using CotPipeline.Options;
 using CotPipeline.Storage;
@@ -52,6 +53,43 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
         Assert.Equal(0, await s.Store.Workloads.OpenCountAsync("r1"));
         Assert.True((await s.Store.Blob(CotStore.ReviewPath("b1", "q1", 1, "r1")).ExistsAsync()).Value);
         Assert.Empty(await RelayKeysAsync(s));
+    }
+
+    [Fact]
+    public async Task ReviewPage_ReviewStoredAndItsEventStillOnItsWay_SaysAlreadySubmittedNotTheFormAgain()
+    {
+        var s = await AssignedAsync();
+        await s.Store.CreateJsonAsync(CotStore.VersionPath("b1", "q1", 1), new RationaleVersion
+        {
+            BatchId = "b1", ItemId = "q1", Version = 1, Steps = ["The RCA supplies the inferior wall."], FinalAnswer = "C", Source = "llm",
+            CreatedAt = DateTimeOffset.UnixEpoch,
+        });
+        await s.Store.Items.UpdateEntityAsync(new TableEntity("b1", "q1") { [nameof(ItemRow.State)] = "in-review", [nameof(ItemRow.Round)] = 1, [nameof(ItemRow.CurrentVersion)] = 1 }, Azure.ETag.All);
+        var (reviews, relay) = ReviewApi(s);
+        var signer = new ReviewLinkSigner(Microsoft.Extensions.Options.Options.Create(new ReviewLinkOptions
+        {
+            SigningKey = Convert.ToBase64String(new byte[32]), PublicBaseUrl = "http://localhost:7071",
+        }));
+        var link = signer.NewLink(Id, DateTimeOffset.UtcNow, Deadline);
+        await s.Store.Assignments.UpdateEntityAsync(new TableEntity(Id.ReviewerId, Id.ToString())
+        {
+            [nameof(AssignmentRow.LinkId)] = link.LinkId, [nameof(AssignmentRow.LinkExpiresAt)] = link.ExpiresAt,
+        }, Azure.ETag.All);
+        var page = new ReviewPageApi(s.Store, new ArtifactCache(s.Store), signer, reviews, relay,
+            Microsoft.Extensions.Options.Options.Create(new ApiOptions()), TimeProvider.System);
+        var token = signer.Create(link);
+        Assert.Equal(200, await StatusOfAsync(await page.ShowAsync(token, default)));
+
+        var raise = new TaskCompletionSource();
+        await reviews.SubmitAsync(Id, (await AssignmentAsync(s))!, Request(), Client(raise.Task).Object, default);
+        Assert.True(relay.Owes(Id));
+        Assert.Equal(AssignmentStatus.Open, (await AssignmentAsync(s))!.Status);
+        Assert.Equal(409, await StatusOfAsync(await page.ShowAsync(token, default)));
+
+        raise.SetResult();
+        await relay.IdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(relay.Owes(Id));
+        Assert.Equal(409, await StatusOfAsync(await page.ShowAsync(token, default)));
     }
 
     [Fact]
@@ -209,6 +247,14 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
             .RunAsync(new AssignReviewersInput("b1", "q1", 1, 1, reviewers.Length, [], Deadline, RoundHasReviewers: false));
         Assert.Equal(reviewers.Order(), assigned.Order());
         return s;
+    }
+
+    private static async Task<int> StatusOfAsync(Microsoft.AspNetCore.Http.IResult result)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        http.Response.Body = new MemoryStream();
+        await result.ExecuteAsync(http);
+        return http.Response.StatusCode;
     }
 
     private static ReviewRequest Request() =>
