@@ -137,7 +137,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     /// <summary>
     /// The follow-up of one stored review, in the order that keeps a crash harmless: blob copy and event first, the assignment
     /// marked submitted last (marked first, a review whose event was lost would look done to everyone). A late review (not
-    /// counted) is only copied; an assignment no longer open is left as it is.
+    /// counted) is only copied; an assignment no longer open (now, not only as <paramref name="assignment"/> was read) is left as it is.
     /// </summary>
     public async Task FinishAsync(AssignmentId id, ReviewRow review, AssignmentRow? assignment, DurableTaskClient client, CancellationToken ct)
     {
@@ -150,9 +150,18 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
         }
 
         await Task.WhenAll(archived, RaiseAsync(client, id, ct));
-        if (assignment is { Status: AssignmentStatus.Open })
+        // Marked only while it is still open: a round closed or a reassignment since the assignment was read keeps its status.
+        while (assignment is { Status: AssignmentStatus.Open })
         {
-            await store.MarkSubmittedAsync(id, assignment, ct);
+            try
+            {
+                await store.MarkSubmittedAsync(id, assignment, assignment.ETag == default ? ETag.All : assignment.ETag, ct);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString(), ct);
+            }
         }
     }
 

@@ -383,13 +383,20 @@ public sealed class CotStore : IDisposable
     /// A reviewer's assignment is done: no longer counted as their open work, then marked submitted (in this order, so a crash
     /// between the two leaves the assignment open and the next try, or a recount, finishes it).
     /// </summary>
-    public async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, CancellationToken ct = default)
+    public async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, CancellationToken ct = default) =>
+        await MarkSubmittedAsync(id, assignment, ETag.All, ct);
+
+    /// <summary>
+    /// <see cref="MarkSubmittedAsync(AssignmentId, AssignmentRow, CancellationToken)"/> only if the row is still as
+    /// <paramref name="ifMatch"/> says (412 otherwise).
+    /// </summary>
+    public async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, ETag ifMatch, CancellationToken ct)
     {
         await Workloads.CloseAsync(id, ct);
         assignment.Status = AssignmentStatus.Submitted;
         // The status alone, whatever else the copy holds (a merge: on Azurite it changes the row in place).
         await Assignments.UpdateEntityAsync(new TableEntity(assignment.PartitionKey, assignment.RowKey) { [nameof(AssignmentRow.Status)] = assignment.Status },
-            ETag.All, TableUpdateMode.Merge, ct);
+            ifMatch, TableUpdateMode.Merge, ct);
     }
 
     /// <summary>

@@ -93,6 +93,24 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task SubmitReview_RoundClosedBeforeTheFollowUpMarksIt_AssignmentKeepsItsClosedStatus()
+    {
+        var s = await AssignedAsync();
+        var (reviews, relay) = ReviewApi(s);
+        var raise = new TaskCompletionSource();
+        await reviews.SubmitAsync(Id, (await AssignmentAsync(s))!, Request(), Client(raise.Task).Object, default);
+        // While the event is on its way the round ends without this reviewer (the deadline reassigned the review).
+        await new CloseAssignments(s.Store).RunAsync(new CloseAssignmentsInput("b1", "q1", 1, ["r1"]));
+        var closed = (await AssignmentAsync(s))!.Status;
+        Assert.NotEqual(AssignmentStatus.Open, closed);
+
+        raise.SetResult();
+        await relay.IdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(closed, (await AssignmentAsync(s))!.Status);
+        Assert.Empty(await RelayKeysAsync(s));
+    }
+
+    [Fact]
     public async Task SubmitReview_FollowUpsFinishTogetherOneRowSweptAlready_EveryRelayRowGoes()
     {
         var s = await AssignedAsync("r1", "r2");
