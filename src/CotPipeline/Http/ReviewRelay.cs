@@ -33,15 +33,18 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     /// <summary>How often the hosts sweep (the local host's service, the Functions app's timer).</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long finished follow-ups gather before their relay rows go in one transaction (one request for up to 100 rows).</summary>
+    public static readonly TimeSpan ForgetWindow = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The one partition of the relay table: it holds only reviews whose follow-up is under way, a handful at a time.</summary>
+    public const string RelayPartition = "relay";
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<Task> _running = [];
     private readonly ConcurrentDictionary<string, byte> _owed = new(StringComparer.Ordinal);
     private readonly Channel<(string Key, TaskCompletionSource Gone)> _done = Channel.CreateUnbounded<(string, TaskCompletionSource)>(
         new UnboundedChannelOptions { SingleReader = true });
     private int _forgetting;
-
-    /// <summary>How long finished follow-ups gather before their relay rows go in one transaction (one request for up to 100 rows).</summary>
-    public static readonly TimeSpan ForgetWindow = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Follow-ups handed over and not yet finished in this process.</summary>
     public int Running
@@ -316,21 +319,18 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
         _stopping.Dispose();
     }
 
-    /// <summary>The one partition of the relay table: it holds only reviews whose follow-up is under way, a handful at a time.</summary>
-    public const string RelayPartition = "relay";
-
     private static partial class Log
     {
         [LoggerMessage(EventId = 5000, Level = LogLevel.Warning,
             Message = "The follow-up of review {AssignmentId} (blob copy, event, assignment) failed on try {Attempt} ({Reason}); trying again in {DelayMs} ms")]
         public static partial void Retrying(ILogger logger, string assignmentId, int attempt, string reason, long delayMs);
 
-        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning,
-            Message = "The follow-up of review {AssignmentId} failed on try {Attempt} ({Reason}); the relay sweep finishes it")]
-        public static partial void Deferred(ILogger logger, string assignmentId, int attempt, string reason);
-
         [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
             Message = "Relay sweep finished review {AssignmentId}, whose follow-up its host had left owed")]
         public static partial void Swept(ILogger logger, string assignmentId);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning,
+            Message = "The follow-up of review {AssignmentId} failed on try {Attempt} ({Reason}); the relay sweep finishes it")]
+        public static partial void Deferred(ILogger logger, string assignmentId, int attempt, string reason);
     }
 }
