@@ -40,23 +40,14 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     public const string RelayPartition = "relay";
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HashSet<Task> _running = [];
-    private readonly ConcurrentDictionary<string, byte> _owed = new(StringComparer.Ordinal);
+    /// <summary>The follow-ups under way in this process, by assignment id: each one's task ends when it has finished or given up.</summary>
+    private readonly ConcurrentDictionary<string, Task> _owed = new(StringComparer.Ordinal);
     private readonly Channel<(string Key, TaskCompletionSource Gone)> _done = Channel.CreateUnbounded<(string, TaskCompletionSource)>(
         new UnboundedChannelOptions { SingleReader = true });
     private int _forgetting;
 
     /// <summary>Follow-ups handed over and not yet finished in this process.</summary>
-    public int Running
-    {
-        get
-        {
-            lock (_running)
-            {
-                return _running.Count;
-            }
-        }
-    }
+    public int Running => _owed.Count;
 
     /// <summary>
     /// Writes the relay row of <paramref name="id"/> (an upsert: a replay may write it again). False when it could not be written:
@@ -83,9 +74,11 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     /// </summary>
     public void Hand(AssignmentId id, ReviewRow review, AssignmentRow assignment, DurableTaskClient client)
     {
+        // Listed before it starts, so a follow-up that ends at once is never left listed.
         var key = id.ToString();
-        _owed[key] = 0;
-        var task = Task.Run(async () =>
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _owed[key] = ended.Task;
+        _ = Task.Run(async () =>
         {
             try
             {
@@ -94,20 +87,9 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
             finally
             {
                 _owed.TryRemove(key, out _);
+                ended.SetResult();
             }
         });
-        lock (_running)
-        {
-            _running.Add(task);
-        }
-
-        task.ContinueWith(t =>
-        {
-            lock (_running)
-            {
-                _running.Remove(t);
-            }
-        }, TaskScheduler.Default);
     }
 
     private async Task FollowUpAsync(AssignmentId id, ReviewRow review, AssignmentRow assignment, DurableTaskClient client)
@@ -298,13 +280,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     }
 
     /// <summary>Completes when the follow-ups handed over so far have finished (or failed, leaving their rows to the sweep).</summary>
-    public Task IdleAsync()
-    {
-        lock (_running)
-        {
-            return Task.WhenAll(_running);
-        }
-    }
+    public Task IdleAsync() => Task.WhenAll(_owed.Values);
 
     /// <summary>Waits (at most <paramref name="timeout"/>) for the follow-ups still running, then cancels the rest: the sweep has them.</summary>
     public async Task DrainAsync(TimeSpan timeout)
