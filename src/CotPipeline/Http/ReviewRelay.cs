@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Constants;
@@ -33,18 +32,14 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     /// <summary>How often the hosts sweep (the local host's service, the Functions app's timer).</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long finished follow-ups gather before their relay rows go in one transaction (one request for up to 100 rows).</summary>
-    public static readonly TimeSpan ForgetWindow = TimeSpan.FromMilliseconds(500);
-
     /// <summary>The one partition of the relay table: it holds only reviews whose follow-up is under way, a handful at a time.</summary>
     public const string RelayPartition = "relay";
 
     private readonly CancellationTokenSource _stopping = new();
     /// <summary>The follow-ups under way in this process, by assignment id: each one's task ends when it has finished or given up.</summary>
     private readonly ConcurrentDictionary<string, Task> _owed = new(StringComparer.Ordinal);
-    private readonly Channel<(string Key, TaskCompletionSource Gone)> _done = Channel.CreateUnbounded<(string, TaskCompletionSource)>(
-        new UnboundedChannelOptions { SingleReader = true });
-    private int _forgetting;
+    /// <summary>Relay rows written and removed, many in one transaction when reviews come in together.</summary>
+    private readonly PartitionWrites _writes = new(store.ReviewRelay);
 
     /// <summary>Follow-ups handed over and not yet finished in this process.</summary>
     public int Running => _owed.Count;
@@ -57,7 +52,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     {
         try
         {
-            await store.ReviewRelay.UpsertEntityAsync(new TableEntity(RelayPartition, id.ToString()), TableUpdateMode.Replace, ct);
+            await _writes.UpsertAsync(new TableEntity(RelayPartition, id.ToString()), ct);
             return true;
         }
         catch (Exception)
@@ -99,7 +94,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
             try
             {
                 await FinishAsync(id, review, assignment, client, _stopping.Token);
-                await ForgetSoonAsync(id.ToString());
+                await ForgetAsync(id.ToString(), _stopping.Token);
                 return;
             }
             catch (Exception e) when (!_stopping.IsCancellationRequested && attempt < attempts)
@@ -161,88 +156,10 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     /// </summary>
     public bool Owes(AssignmentId id) => _owed.ContainsKey(id.ToString());
 
-    /// <summary>Hands the relay row of a finished follow-up to the loop that removes them in transactions; completes when it is gone.</summary>
-    private Task ForgetSoonAsync(string key)
-    {
-        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _done.Writer.TryWrite((key, gone));
-        if (Interlocked.Exchange(ref _forgetting, 1) == 0)
-        {
-            _ = Task.Run(ForgetLoopAsync);
-        }
-
-        return gone.Task;
-    }
-
-    private async Task ForgetLoopAsync()
-    {
-        try
-        {
-            while (await _done.Reader.WaitToReadAsync(_stopping.Token))
-            {
-                await Task.Delay(ForgetWindow, _stopping.Token);
-                var rows = new Dictionary<string, List<TaskCompletionSource>>(StringComparer.Ordinal);
-                while (rows.Count < 100 && _done.Reader.TryRead(out var done))
-                {
-                    (rows.TryGetValue(done.Key, out var waiting) ? waiting : rows[done.Key] = []).Add(done.Gone);
-                }
-
-                try
-                {
-                    await ForgetAllAsync(rows.Keys, _stopping.Token);
-                    rows.Values.SelectMany(w => w).ToList().ForEach(g => g.TrySetResult());
-                }
-                catch (Exception e)
-                {
-                    rows.Values.SelectMany(w => w).ToList().ForEach(g => g.TrySetException(e));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping: the rows not removed yet stay for the sweep, which finds their reviews finished.
-            while (_done.Reader.TryRead(out var done))
-            {
-                done.Gone.TrySetCanceled();
-            }
-        }
-    }
-
-    /// <summary>Removes relay rows in one transaction; when one of them is gone already (a sweep's), one by one.</summary>
-    private async Task ForgetAllAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
-    {
-        if (keys.Count > 1)
-        {
-            try
-            {
-                await store.ReviewRelay.SubmitTransactionAsync(
-                    keys.Select(k => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(RelayPartition, k), ETag.All)), ct);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-            }
-        }
-
-        foreach (var key in keys)
-        {
-            await ForgetAsync(key, ct);
-        }
-    }
-
     /// <summary>Removes the relay row of <paramref name="id"/> (gone already is fine).</summary>
     public Task ForgetAsync(AssignmentId id, CancellationToken ct) => ForgetAsync(id.ToString(), ct);
 
-    private async Task ForgetAsync(string key, CancellationToken ct)
-    {
-        try
-        {
-            await store.ReviewRelay.DeleteEntityAsync(RelayPartition, key, ETag.All, ct);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-        }
-    }
+    private Task ForgetAsync(string key, CancellationToken ct) => _writes.DeleteAsync(RelayPartition, key, ct);
 
     /// <summary>
     /// Finishes every review whose relay row was written before <paramref name="before"/> (its host died, or a step failed; a

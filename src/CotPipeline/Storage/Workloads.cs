@@ -46,6 +46,8 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
         readTook * ViewCostFactor > lifetime ? readTook * ViewCostFactor : lifetime;
 
     private readonly Lock _gate = new();
+    // Markers and stamps are small rows of one partition, written by every routing and closing step: committed together.
+    private readonly PartitionWrites _writes = new(rows);
     private Dictionary<string, Workload>? _view;
     private long _viewReadAt;
     // How long the view lasts: set by each read (TimedReadAllAsync) before its result becomes the view.
@@ -216,7 +218,7 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
     /// <summary>Counts an assignment as open; false when it already was.</summary>
     public async Task<bool> OpenAsync(AssignmentId id, CancellationToken ct = default)
     {
-        var opened = await AddIfMissingAsync(new TableEntity(ReviewerRow.Partition, MarkerKey(id)), ct);
+        var opened = await _writes.AddAsync(new TableEntity(ReviewerRow.Partition, MarkerKey(id)), ct);
         if (opened)
         {
             lock (_gate)
@@ -232,7 +234,7 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
     /// <summary>Stops counting an assignment as open; false when it was not counted.</summary>
     public async Task<bool> CloseAsync(AssignmentId id, CancellationToken ct = default)
     {
-        var closed = (await rows.DeleteEntityAsync(ReviewerRow.Partition, MarkerKey(id), ETag.All, ct)).Status != 404;
+        var closed = await _writes.DeleteAsync(ReviewerRow.Partition, MarkerKey(id), ct);
         if (closed)
         {
             lock (_gate)
@@ -264,7 +266,7 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
         var stamp = new TableEntity(ReviewerRow.Partition, CheckedPrefix + reviewerId) { [CheckedAtColumn] = now };
         if (lastChecked is null)
         {
-            if (!await AddIfMissingAsync(stamp, ct))
+            if (!await _writes.AddAsync(stamp, ct))
             {
                 return null;
             }
@@ -333,18 +335,5 @@ public sealed class Workloads(TableClient rows, TableClient assignments, TimeSpa
         }
 
         return markers;
-    }
-
-    private async Task<bool> AddIfMissingAsync(TableEntity row, CancellationToken ct)
-    {
-        try
-        {
-            await rows.AddEntityAsync(row, ct);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
     }
 }
