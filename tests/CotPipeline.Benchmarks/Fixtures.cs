@@ -9,6 +9,12 @@ internal static class Fixtures
     /// </summary>
     public static bool OneAzurite => Environment.GetEnvironmentVariable("COTBENCH_OneAzurite") == "true";
 
+    /// <summary>
+    /// <c>COTBENCH_AzuriteOneProcess=true</c>: the batch scenario's Azurite as one node process serving blob, queue and table on one
+    /// thread, as it ran before it got a process per service (<see cref="AzuriteFixture.ServicePerProcess"/>).
+    /// </summary>
+    public static bool AzuriteOneProcess => Environment.GetEnvironmentVariable("COTBENCH_AzuriteOneProcess") == "true";
+
     public static async Task<T> WithAsync<TFixture, T>(TFixture fixture, Func<TFixture, Task<T>> run)
         where TFixture : IAsyncLifetime
     {

@@ -69,7 +69,10 @@ internal sealed class CpuTime
             }
 
             var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-            var name = command.Contains("azurite", StringComparison.Ordinal) ? "azurite" : Path.GetFileName(command.Split(' ')[0]);
+            var name = !command.Contains("azurite", StringComparison.Ordinal) ? Path.GetFileName(command.Split(' ')[0])
+                : new[] { "blob", "queue", "table" }.FirstOrDefault(s => command.Contains($"/{s}/main.js", StringComparison.Ordinal)) is { } service
+                    ? $"azurite-{service}"
+                    : "azurite";
             yield return (pid, name, TimeSpan.FromSeconds(ticks / 100.0));
         }
     }

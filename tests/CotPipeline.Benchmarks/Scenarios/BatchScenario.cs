@@ -44,7 +44,7 @@ internal sealed class BatchScenario : IScenario
     public string Goal => $"minutes-for-{FullBatch}<={GoalMinutes:0},peak-MiB<={GoalMiB:0}";
 
     public Task<Outcome> RunAsync(int pairs, Report report, CancellationToken ct) =>
-        Fixtures.WithAsync(new AzuriteFixture(), azurite => MeasureAsync(azurite, pairs, report, ct));
+        Fixtures.WithAsync(new AzuriteFixture { ServicePerProcess = !Fixtures.AzuriteOneProcess }, azurite => MeasureAsync(azurite, pairs, report, ct));
 
     private static async Task<Outcome> MeasureAsync(AzuriteFixture azurite, int pairs, Report report, CancellationToken ct)
     {
@@ -61,6 +61,9 @@ internal sealed class BatchScenario : IScenario
         await store.EnsureCreatedAsync();
         await AddReviewersAsync(store, ct);
 
+        report.Line(azurite.ServicePerProcess
+            ? "Azurite: blob, queue and table each in a process of its own (COTBENCH_AzuriteOneProcess=true: one process for all three)"
+            : "Azurite: one process for blob, queue and table");
         report.Line($"{Reviewers} reviewers; e-mails go to an in-process SMTP sink (port {mail.Port}), not a mail server");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var outcomes = new ConcurrentDictionary<SubmissionKind, int>();

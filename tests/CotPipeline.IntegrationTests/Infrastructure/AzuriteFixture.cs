@@ -13,7 +13,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly CapturedOutput _output = new();
-    private Process? _process;
+    private List<Process> _processes = [];
 
     public int BlobPort { get; private set; } = Ports.Free();
     public int QueuePort { get; private set; } = Ports.Free();
@@ -28,6 +28,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// messages deleted in the last minute one by one, each removal re-indexing all the others: a host moving a few thousand
     /// messages a minute finds Azurite frozen for about 5 s every minute (profiled). On disk, messages share 64 MB extent files.
     /// </summary>
+    /// <summary>
+    /// Blob, queue and table each in a node process of its own (Azurite's <c>blob/main.js</c>, <c>queue/main.js</c>,
+    /// <c>table/main.js</c>), as Azure serves them from separate servers, instead of one process serving all three on its one
+    /// thread. For the scenarios whose storage is the bottleneck, so that it is the system's requests that are measured and not
+    /// one core's worth of an emulator.
+    /// </summary>
+    public bool ServicePerProcess { get; init; }
+
     public static AzuriteFixture OnDisk() => new() { Location = Path.Combine(Path.GetTempPath(), $"cot-azurite-{Guid.NewGuid():N}") };
 
     public string ConnectionString =>
@@ -60,9 +68,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 await StartAsync();
                 return;
             }
-            catch (InvalidOperationException) when (attempt < 3 && _process is { HasExited: true })
+            catch (InvalidOperationException) when (attempt < 3 && _processes.Any(p => p.HasExited))
             {
-                _process.Dispose();
+                Kill();
                 (BlobPort, QueuePort, TablePort) = (Ports.Free(), Ports.Free(), Ports.Free());
             }
         }
@@ -70,33 +78,43 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private async Task StartAsync()
     {
-        var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         string[] storage = Location is null ? ["--inMemoryPersistence"] : ["--location", Location];
-        foreach (var arg in (string[])
-        [
-            Script(), "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent", .. storage,
-            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
-            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
-        ])
+        string[] common = ["--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent", .. storage];
+        string[] blob = ["--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString()];
+        string[] queue = ["--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString()];
+        string[] table = ["--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString()];
+        var services = Path.GetDirectoryName(Script())!;
+        List<string[]> processes = ServicePerProcess
+            ?
+            [
+                [Path.Combine(services, "blob", "main.js"), .. common, .. blob],
+                [Path.Combine(services, "queue", "main.js"), .. common, .. queue],
+                [Path.Combine(services, "table", "main.js"), .. common, .. table],
+            ]
+            : [[Script(), .. common, .. blob, .. queue, .. table]];
+        _processes = processes.Select(arguments =>
         {
-            start.ArgumentList.Add(arg);
-        }
+            var start = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in arguments)
+            {
+                start.ArgumentList.Add(arg);
+            }
 
-        _process = _output.Start(start);
+            return _output.Start(start);
+        }).ToList();
         foreach (var port in new[] { BlobPort, QueuePort, TablePort })
         {
             // Generous: node starts slowly on a loaded 2-core machine, and a slow start is not what any test checks.
             await Ports.WaitListeningAsync(port, TimeSpan.FromSeconds(120),
-                () => _process.HasExited ? $"Azurite exited with {_process.ExitCode}: {Output}" : null);
+                () => _processes.FirstOrDefault(p => p.HasExited) is { } exited ? $"Azurite exited with {exited.ExitCode}: {Output}" : null);
         }
 
         // Someone else may have been listening on one of the ports (a server of another test run on this machine), and then
         // Azurite exits with EADDRINUSE a moment after the ports "listen": a start counts only if our process is still there.
         await Task.Delay(500);
-        if (_process.HasExited)
+        if (_processes.FirstOrDefault(p => p.HasExited) is { } gone)
         {
-            throw new InvalidOperationException($"Azurite exited with {_process.ExitCode} right after starting: {Output}");
+            throw new InvalidOperationException($"Azurite exited with {gone.ExitCode} right after starting: {Output}");
         }
     }
 
@@ -113,15 +131,19 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException("An in-memory Azurite would lose everything: set Location to stop and start it again.");
         }
 
-        using (var term = Process.Start("kill", ["-TERM", _process!.Id.ToString()]))
+        foreach (var process in _processes)
         {
-            await term.WaitForExitAsync();
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(patience.Token);
+            process.Dispose();
         }
 
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _process.WaitForExitAsync(patience.Token);
-        _process.Dispose();
-        _process = null;
+        _processes = [];
     }
 
     /// <summary>Starts Azurite again on the same ports over the same data.</summary>
@@ -129,18 +151,28 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-
-        _process?.Dispose();
+        Kill();
         if (Location is not null && Directory.Exists(Location))
         {
             Directory.Delete(Location, recursive: true);
         }
 
         return Task.CompletedTask;
+    }
+
+    private void Kill()
+    {
+        foreach (var process in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+
+            process.Dispose();
+        }
+
+        _processes = [];
     }
 }
