@@ -94,11 +94,7 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
     {
         var routing = (await store.ReadSettingsAsync(input.BatchId)).Routing;
         var workloads = await store.Workloads.ViewAsync();
-        var registry = new List<ReviewerRow>();
-        await foreach (var reviewer in store.KeepReviewersAsync(input.BatchId))
-        {
-            registry.Add(reviewer);
-        }
+        var registry = await store.RoutingRegistryAsync(input.BatchId);
 
         // At most one reviewer per call is checked against its assignments (the one longest unchecked), so counts that drifted
         // (a host killed between an assignment's write and its marker's) are set right within the hour without slowing routing.

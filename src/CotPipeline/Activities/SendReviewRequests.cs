@@ -30,9 +30,9 @@ public sealed class SendReviewRequests(CotStore store, ReviewLinkSigner signer, 
             // The row as routing wrote it, when this process did (LinkOfAsync reads it again unless it writes it conditionally).
             var kept = store.KeptRow<AssignmentRow>(store.Assignments, reviewerId, id.ToString());
             var assignment = kept ?? await ReadAssignmentAsync(id);
-            // The registry as routing read it when it chose this reviewer, if it was here; a reminder reads it again.
+            // The registry as routing read it when it chose this reviewer (or since), if it was here; a reminder reads it again.
             var reviewer = (input.Kind == MailKind.Request
-                    ? store.KeptRow<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId, assignment.CreatedAt)
+                    ? store.KeptRow<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId, store.RegistryReadNotBefore(assignment.CreatedAt))
                     : null)
                 ?? await store.GetRowAsync<ReviewerRow>(store.Reviewers, ReviewerRow.Partition, reviewerId)
                 ?? throw new InvalidOperationException($"Reviewer {reviewerId} of assignment {id} is not in the registry.");

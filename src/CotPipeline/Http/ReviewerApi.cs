@@ -115,6 +115,8 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api, TimePr
             store.ForgetRow(store.Reviewers, row.PartitionKey, row.RowKey);
         }
 
+        // Routing uses the new registry from its next round (other instances' within RegistryLifetime).
+        store.ForgetRegistry();
         return Results.Ok(new { stored = entries.Count });
     }
 
@@ -251,6 +253,7 @@ public sealed class ReviewerApi(CotStore store, IOptions<ApiOptions> api, TimePr
                 // Conditional on what was read, so two changes at once cannot undo each other's fields.
                 await store.Reviewers.UpdateEntityAsync(updated, row.ETag, TableUpdateMode.Replace, ct);
                 store.ForgetRow(store.Reviewers, updated.PartitionKey, updated.RowKey);
+                store.ForgetRegistry();
                 return await DetailAsync(updated, ct);
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 10)

@@ -38,6 +38,43 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task AssignReviewers_RegistryChangedByAnotherInstance_RoutedOnTheLastReadUntilItsLifetimeEnds()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithItemAsync(item: StoreScenario.Item with { Id = "q2" });
+        await s.WithItemAsync(item: StoreScenario.Item with { Id = "q3" });
+        await s.WithReviewerAsync("first");
+        var activity = new AssignReviewers(s.StoreRoutingEvery(TimeSpan.FromSeconds(3)), TimeProvider.System);
+        Assert.Equal(["first"], await activity.RunAsync(Assign(1)));
+
+        // Another instance deactivates "first" and registers "second": this one routes on its last read for a while yet.
+        await s.WithReviewerAsync("first", active: false);
+        await s.WithReviewerAsync("second");
+        Assert.Equal(["first"], await activity.RunAsync(Assign(1) with { ItemId = "q2" }));
+
+        await Task.Delay(TimeSpan.FromSeconds(3.2));
+        Assert.Equal(["second"], await activity.RunAsync(Assign(1) with { ItemId = "q3" }));
+    }
+
+    [Fact]
+    public async Task AssignReviewers_RegistryForgottenAfterAChangeHere_NextRoundReadsItAgain()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithItemAsync(item: StoreScenario.Item with { Id = "q2" });
+        await s.WithReviewerAsync("first");
+        var store = s.StoreRoutingEvery(TimeSpan.FromHours(1));
+        var activity = new AssignReviewers(store, TimeProvider.System);
+        Assert.Equal(["first"], await activity.RunAsync(Assign(1)));
+
+        // As the reviewer API does after storing a change.
+        await s.WithReviewerAsync("first", active: false);
+        await s.WithReviewerAsync("second");
+        store.ForgetRegistry();
+
+        Assert.Equal(["second"], await activity.RunAsync(Assign(1) with { ItemId = "q2" }));
+    }
+
+    [Fact]
     public async Task AssignReviewers_LeastOpenWorkFirst_CapacityAndInactiveRespected()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using CotPipeline.Domain;
 using CotPipeline.IntegrationTests.Infrastructure;
 using CotPipeline.Options;
@@ -34,6 +35,11 @@ internal sealed class StoreScenario
 
     /// <summary>The same storage as another host process sees it: nothing kept in memory from <see cref="Store"/>'s reads and writes.</summary>
     public CotStore OtherProcessStore() => StorageServiceCollectionExtensions.Create(_options);
+
+    /// <summary>Another store on the same storage whose routing uses one read of the registry for <paramref name="lifetime"/>.</summary>
+    public CotStore StoreRoutingEvery(TimeSpan lifetime) =>
+        new(new BlobServiceClient(_options.ConnectionString).GetBlobContainerClient(_options.Container), new TableServiceClient(_options.ConnectionString),
+            _options.TablePrefix) { RegistryLifetime = lifetime };
 
     public BatchSettings Settings { get; init; } = BatchSettings.From(RubricOptions.Default(), new PipelineOptions(), "offline-template");
 
