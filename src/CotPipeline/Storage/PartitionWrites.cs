@@ -26,8 +26,6 @@ public sealed class PartitionWrites(TableClient table)
     private readonly List<Write> _held = [];
     private int _pumping;
 
-    public TableClient Table => table;
-
     /// <summary>Inserts <paramref name="row"/>; false when a row with its keys exists already.</summary>
     public Task<bool> AddAsync(ITableEntity row, CancellationToken ct = default) =>
         EnqueueAsync(new TableTransactionAction(TableTransactionActionType.Add, row), ct);

@@ -101,9 +101,9 @@ internal sealed class BatchScenario : IScenario
     }
 
     /// <summary>
-    /// How often the run purges ended items' engine histories (<see cref="PurgeOlderThan"/> and older): the in-memory engine holds every history
-    /// in this process (about 20 KB per pair, 600 MB for the whole batch), where the Functions app's and local host's engines keep
-    /// them in storage. So the scenario does what the hosts' schedule does (<see cref="HistoryJanitor"/>, hourly, retention
+    /// How often the run purges ended items' engine histories (<see cref="PurgeOlderThan"/> and older): the in-memory engine holds
+    /// every history in this process (about 20 KB per pair, 600 MB for the whole batch), where the Functions app's and local host's
+    /// engines keep them in storage. So the scenario does what the hosts' schedule does (<see cref="HistoryJanitor"/>, hourly, retention
     /// <c>Maintenance:HistoryRetention</c>), at the pace of a run that lasts minutes.
     /// </summary>
     private static readonly TimeSpan PurgeEvery = TimeSpan.FromSeconds(30);
