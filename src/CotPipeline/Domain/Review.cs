@@ -9,7 +9,7 @@ public enum Verdict
 
 /// <summary>
 /// One reviewer's review of one round: a score and comment per rubric criterion, a verdict and optionally a rewrite.
-/// Stored in full as <c>items/{batchId}/{itemId}/reviews/{round}-{reviewerId}.json</c>.
+/// Stored whole, as JSON, in its row of the Reviews table (<see cref="Storage.ReviewRow.ReviewJson"/>).
 /// </summary>
 public sealed record Review
 {

@@ -141,8 +141,9 @@ public sealed class ReviewApi(CotStore store, ArtifactCache cache, ReviewRelay r
         };
         var counted = assignment.Status == AssignmentStatus.Open;
         var row = ReviewRow.From(review, counted);
-        // The relay row goes beside the review (the same wait): with both stored, the reviewer is answered and the rest follows.
-        var owed = relay.OweAsync(id, ct);
+        // The relay row goes beside the review (the same wait): with both stored, the reviewer is answered and the rest follows. A late
+        // review is only kept: nothing follows it, so nothing is owed.
+        var owed = counted ? relay.OweAsync(id, ct) : Task.FromResult(false);
         try
         {
             await store.Reviews.AddEntityAsync(row, ct);

@@ -10,13 +10,13 @@ using Microsoft.Extensions.Logging;
 namespace CotPipeline.Http;
 
 /// <summary>
-/// What follows a stored review, after the reviewer has been answered: its blob copy, its event to the item, and its assignment
-/// marked submitted. Raising the event took most of a submission's time (p95 100–150 ms of a POST on the local host), and the
+/// What follows a stored (counted) review, after the reviewer has been answered: its event to the item, and its assignment marked
+/// submitted. Raising the event took most of a submission's time (p95 100–150 ms of a POST on the local host), and the
 /// reviewer has nothing to wait for once the review is stored. So the review path stores the review together with a relay row
 /// (<see cref="CotStore.ReviewRelay"/>: "this review's follow-up may be owed"), answers, and finishes here in the background; the row
 /// goes when all is done. A host that dies in between leaves the row, and <see cref="SweepAsync"/> (at start and every minute,
-/// on any instance) finishes what it names. Every step may run twice: the blob is overwritten with the same bytes, the item
-/// ignores a repeated event, and only an assignment still open is marked.
+/// on any instance) finishes what it names. Every step may run twice: the item ignores a repeated event, and only an assignment
+/// still open is marked. The review itself is stored once, whole, in its Reviews row (<see cref="Storage.ReviewRow.ReviewJson"/>).
 /// </summary>
 public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> logger, int attempts = ReviewRelay.DefaultAttempts) : IAsyncDisposable
 {
@@ -115,21 +115,18 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     public static TimeSpan RetryDelay(int attempt) => TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt - 1, 5)));
 
     /// <summary>
-    /// The follow-up of one stored review, in the order that keeps a crash harmless: blob copy and event first, the assignment
-    /// marked submitted last (marked first, a review whose event was lost would look done to everyone). A late review (not
-    /// counted) is only copied; an assignment no longer open (now, not only as <paramref name="assignment"/> was read) is left as it is.
+    /// The follow-up of one stored review, in the order that keeps a crash harmless: the event first, the assignment marked submitted
+    /// last (marked first, a review whose event was lost would look done to everyone). A late review (not counted) is kept as it was
+    /// stored, nothing follows; an assignment no longer open (now, not only as <paramref name="assignment"/> was read) is left as it is.
     /// </summary>
     public async Task FinishAsync(AssignmentId id, ReviewRow review, AssignmentRow? assignment, DurableTaskClient client, CancellationToken ct)
     {
-        var archived = store.Blob(CotStore.ReviewPath(id.BatchId, id.ItemId, id.Round, id.ReviewerId))
-            .UploadAsync(BinaryData.FromString(review.ReviewJson), overwrite: true, ct);
         if (!review.Counted)
         {
-            await archived;
             return;
         }
 
-        await Task.WhenAll(archived, RaiseAsync(client, id, ct));
+        await RaiseAsync(client, id, ct);
         // Marked only while it is still open: a round closed or a reassignment since the assignment was read keeps its status.
         while (assignment is { Status: AssignmentStatus.Open })
         {
@@ -215,7 +212,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
     private static partial class Log
     {
         [LoggerMessage(EventId = 5000, Level = LogLevel.Warning,
-            Message = "The follow-up of review {AssignmentId} (blob copy, event, assignment) failed on try {Attempt} ({Reason}); trying again in {DelayMs} ms")]
+            Message = "The follow-up of review {AssignmentId} (event, assignment) failed on try {Attempt} ({Reason}); trying again in {DelayMs} ms")]
         public static partial void Retrying(ILogger logger, string assignmentId, int attempt, string reason, long delayMs);
 
         [LoggerMessage(EventId = 5001, Level = LogLevel.Information,

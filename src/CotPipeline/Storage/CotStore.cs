@@ -56,7 +56,7 @@ public sealed class CotStore : IDisposable
     /// <summary>What the export needs of each verified item, one row per item (<see cref="VerifiedItemRows"/>).</summary>
     public TableClient VerifiedItems { get; }
 
-    /// <summary>Stored reviews whose follow-up (blob copy, event, assignment) may still be owed: PK "relay", RK assignment id (<see cref="Http.ReviewRelay"/>).</summary>
+    /// <summary>Stored reviews whose follow-up (event, assignment) may still be owed: PK "relay", RK assignment id (<see cref="Http.ReviewRelay"/>).</summary>
     public TableClient ReviewRelay { get; }
 
     /// <summary>Each reviewer's open work.</summary>
@@ -85,8 +85,6 @@ public sealed class CotStore : IDisposable
     public static string VersionPath(string batchId, string itemId, int version) => $"items/{batchId}/{itemId}/v{version}.json";
     public static string CandidatePath(string batchId, string itemId, int version, int candidate, int attempt) =>
         $"items/{batchId}/{itemId}/candidates/v{version}-a{attempt}-c{candidate}.json";
-    public static string ReviewPath(string batchId, string itemId, int round, string reviewerId) =>
-        $"items/{batchId}/{itemId}/reviews/{round}-{reviewerId}.json";
     /// <summary>Who was asked in a round, call by call (<see cref="RoundAssignments"/>).</summary>
     public static string RoundAssignmentsPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/assigned/{round}.json";
     public static string DecisionPath(string batchId, string itemId, int round) => $"items/{batchId}/{itemId}/decisions/{round}.json";

@@ -70,7 +70,7 @@ public sealed class ReviewRow : Row
     public bool HasRewrite { get; set; }
     /// <summary>False for a review that arrived after its round closed: kept for the audit trail, not counted.</summary>
     public bool Counted { get; set; } = true;
-    /// <summary>The whole review, so nothing is lost if the blob write after the insert never happens.</summary>
+    /// <summary>The whole review (<see cref="Domain.Review"/>): the one place it is stored.</summary>
     public string ReviewJson { get; set; } = "";
     public DateTimeOffset SubmittedAt { get; set; }
 

@@ -15,7 +15,7 @@ using Moq;
 namespace CotPipeline.IntegrationTests.Activities;
 
 /// <summary>
-/// A review is answered once it is stored; its blob copy, its event and its assignment mark follow (<see cref="ReviewRelay"/>),
+/// A review is answered once it is stored (whole, in its Reviews row); its event and its assignment mark follow (<see cref="ReviewRelay"/>),
 /// and whatever a dead host or a failed step left owed is finished by the relay's sweep or the reviewer's next try.
 /// </summary>
 public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
@@ -51,7 +51,10 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
         client.Verify(c => c.RaiseEventAsync(Ids.ItemInstance("b1", "q1"), EventNames.ReviewSubmitted, It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Once);
         Assert.Equal(AssignmentStatus.Submitted, (await AssignmentAsync(s))!.Status);
         Assert.Equal(0, await s.Store.Workloads.OpenCountAsync("r1"));
-        Assert.True((await s.Store.Blob(CotStore.ReviewPath("b1", "q1", 1, "r1")).ExistsAsync()).Value);
+        // The whole review is in its row, as read by another process: there is no other copy to wait for.
+        var stored = Json.Deserialize<Review>((await s.OtherProcessStore().ReviewAsync("b1", "q1", 1, "r1"))!.ReviewJson)!;
+        Assert.Equal(Verdict.Accept, stored.Verdict);
+        Assert.Equal(Request().Scores!.OrderBy(c => c.Key), stored.Scores.OrderBy(c => c.Key));
         Assert.Empty(await RelayKeysAsync(s));
     }
 
@@ -223,7 +226,6 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
         client.VerifyNoOtherCalls();
         Assert.Equal(AssignmentStatus.Submitted, (await AssignmentAsync(s))!.Status);
         Assert.Equal(AssignmentStatus.Open, (await AssignmentAsync(s, lost))!.Status);
-        Assert.True((await s.Store.Blob(CotStore.ReviewPath("b1", "q1", 1, "r1")).ExistsAsync()).Value);
         Assert.Empty(await RelayKeysAsync(s));
 
         // Nothing owed: a sweep changes nothing.
@@ -231,21 +233,24 @@ public sealed class ReviewRelayTests(AzuriteFixture azurite) : IClassFixture<Azu
     }
 
     [Fact]
-    public async Task Sweep_ReviewArrivedAfterItsRoundClosed_CopiedNotRaisedAndTheAssignmentLeft()
+    public async Task SubmitReview_AfterItsRoundClosed_KeptUncountedNothingOwedAndASweptRowRaisesNothing()
     {
         var s = await AssignedAsync();
         var (reviews, relay) = ReviewApi(s);
         var assignment = (await AssignmentAsync(s))!;
         await new CloseAssignments(s.Store).RunAsync(new CloseAssignmentsInput("b1", "q1", 1, ["r1"]));
         var closed = (await AssignmentAsync(s))!;
-        // A late review whose host died before its blob copy: the sweep copies it and raises nothing.
+
+        // A late review is stored for the audit trail, not counted; nothing follows it, so no relay row is written. (The strict
+        // client would fail the submission if anything were raised.)
         Assert.Equal(SubmissionKind.Late, (await reviews.SubmitAsync(Id, closed, Request(), StoreScenario.NoClient, default)).Kind);
         await relay.IdleAsync();
-        await s.Store.Blob(CotStore.ReviewPath("b1", "q1", 1, "r1")).DeleteAsync();
-        await s.Store.ReviewRelay.UpsertEntityAsync(new TableEntity(ReviewRelay.RelayPartition, Id.ToString()));
+        Assert.False((await s.OtherProcessStore().ReviewAsync("b1", "q1", 1, "r1"))!.Counted);
+        Assert.Empty(await RelayKeysAsync(s));
 
+        // A relay row a host of an earlier version left for a late review: the sweep removes it and raises nothing.
+        await s.Store.ReviewRelay.UpsertEntityAsync(new TableEntity(ReviewRelay.RelayPartition, Id.ToString()));
         Assert.Equal(1, await relay.SweepAsync(StoreScenario.NoClient, DateTimeOffset.UtcNow.AddSeconds(5), default));
-        Assert.True((await s.Store.Blob(CotStore.ReviewPath("b1", "q1", 1, "r1")).ExistsAsync()).Value);
         Assert.Equal(closed.Status, (await AssignmentAsync(s))!.Status);
         Assert.NotEqual(assignment.Status, closed.Status);
         Assert.Empty(await RelayKeysAsync(s));
