@@ -219,7 +219,10 @@ public static class ItemCounters
             }
             else
             {
-                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, counter, counter.ETag));
+                // A merge: the copy holds every cell of the row and cells are never removed, so it writes what a replace would; on
+                // Azurite a merge changes the row in place where a replace removes and re-inserts it, each a pass over the table's
+                // indexes (all of a batch's items are one partition, so one index).
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, counter, counter.ETag));
                 written.Add((key, counter));
             }
         }
