@@ -7,7 +7,10 @@ namespace CotPipeline.Benchmarks.Measure;
 
 /// <summary>
 /// Counts the Azure Storage SDK operations this process starts, by operation name (from the SDK's diagnostic scopes), and the
-/// requests they send by operation and target: the table, or the kind of blob path (ids replaced by <c>*</c>, numbers by <c>#</c>).
+/// requests they send by operation and target: the table (and for a row of an Items partition that is not an item, the kind of row:
+/// <c>~counts</c>, <c>~idle</c> …), or the kind of blob path (ids replaced by <c>*</c>, numbers by <c>#</c>). A request answered
+/// with an error status is counted again under its target and status (<c>… 404</c>: reads of what is not there), and an operation
+/// that threw under "… threw" (a refused transaction shows there: its HTTP answer is 202).
 /// </summary>
 internal sealed partial class StorageCalls : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
@@ -48,9 +51,22 @@ internal sealed partial class StorageCalls : IObserver<DiagnosticListener>, IObs
                 _byTarget.AddOrUpdate($"{operation.OperationName} {Target(uri)}", 1, (_, n) => n + 1);
             }
         }
+        else if (value.Key == "System.Net.Http.HttpRequestOut.Stop")
+        {
+            if (value.Value?.GetType().GetProperty("Response")?.GetValue(value.Value) is HttpResponseMessage { StatusCode: >= System.Net.HttpStatusCode.BadRequest } response
+                && response.RequestMessage?.RequestUri is { } uri && Activity.Current?.Parent is { } operation && _counts.ContainsKey(operation.OperationName))
+            {
+                _byTarget.AddOrUpdate($"{operation.OperationName} {Target(uri)} {(int)response.StatusCode}", 1, (_, n) => n + 1);
+            }
+        }
         else if (value.Key.EndsWith(".Start", StringComparison.Ordinal) && !value.Key.StartsWith("System.Net", StringComparison.Ordinal))
         {
             _counts.AddOrUpdate(value.Key[..^".Start".Length], 1, (_, n) => n + 1);
+        }
+        else if (value.Key.EndsWith(".Exception", StringComparison.Ordinal) && !value.Key.StartsWith("System.Net", StringComparison.Ordinal))
+        {
+            // An operation that threw: a transaction refused over one of its rows shows here (its HTTP answer is 202).
+            _byTarget.AddOrUpdate($"{value.Key[..^".Exception".Length]} threw", 1, (_, n) => n + 1);
         }
     }
 
@@ -65,9 +81,16 @@ internal sealed partial class StorageCalls : IObserver<DiagnosticListener>, IObs
 
         if (segments.Length == 2)
         {
-            // A table: "Items(PartitionKey='…',RowKey='…')", "Items()" or "$batch".
+            // A table: "Items(PartitionKey='…',RowKey='…')", "Items()" or "$batch"; a row key "~idle-…" adds " ~idle".
             var paren = segments[1].IndexOf('(');
-            return paren < 0 ? segments[1] : segments[1][..paren];
+            if (paren < 0)
+            {
+                return segments[1];
+            }
+
+            var row = segments[1].IndexOf("RowKey='~", StringComparison.Ordinal);
+            var kind = row < 0 ? "" : " " + segments[1][(row + "RowKey='".Length)..].Split('-', '\'')[0];
+            return segments[1][..paren] + kind;
         }
 
         // A blob, after its container: the ids of batch and item (and a mail marker's assignment) become "*".
