@@ -17,6 +17,7 @@ var appTables = [
   'VerifiedItems'
   'OpenWork'
   'ReviewRelay'
+  'MailSent'
 ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -177,10 +177,24 @@ public sealed class ItemApi(CotStore store)
         }).ToList();
     }
 
-    /// <summary>The e-mails sent for the item's assignments, from their sent markers, in the order they were sent.</summary>
+    /// <summary>
+    /// The e-mails sent for the item's assignments, from their rows of MailSent (one key range of the batch's partition) and the
+    /// marker blobs of those sent before such rows existed, in the order they were sent.
+    /// </summary>
     private async Task<List<object>> EmailsAsync(string batchId, string itemId, CancellationToken ct)
     {
         var emails = new List<(string AssignmentId, MailKind Kind, int Sequence, MailSentMarker Marker)>();
+        var from = CotStore.MailPrefix(batchId, itemId)["mail/".Length..];
+        var rows = store.MailSent.QueryAsync<MailSentRow>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {from} and RowKey lt {ItemCounters.Successor(from)}"), cancellationToken: ct);
+        await foreach (var row in rows)
+        {
+            if (CotStore.TryParseMailSentKey(row.RowKey, out var assignment, out var kind, out var sequence))
+            {
+                emails.Add((assignment.ToString(), kind, sequence, new MailSentMarker(row.MessageId, row.SentAt)));
+            }
+        }
+
         await foreach (var name in store.BlobNamesAsync(CotStore.MailPrefix(batchId, itemId), ct))
         {
             if (CotStore.TryParseMailSentPath(name, out var assignment, out var kind, out var sequence)

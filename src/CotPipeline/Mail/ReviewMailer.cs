@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Azure.Data.Tables;
 using CotPipeline.Models;
 using CotPipeline.Storage;
 using MailKit;
@@ -12,8 +13,9 @@ namespace CotPipeline.Mail;
 
 /// <summary>
 /// Sends a review request once per assignment, however often it is called. The e-mail has a Message-ID derived from the
-/// assignment; after the SMTP server accepts it, the blob <c>mail/{assignmentId}.sent</c> is written, and a call that finds
-/// that blob sends nothing. A crash between acceptance and that write makes the next call send one duplicate, with the same
+/// assignment; after the SMTP server accepts it, its row is added to <see cref="CotStore.MailSent"/> (e-mails sent at the same
+/// moment share one transaction: <see cref="PartitionWrites"/>), and a call that finds that row (or the marker blob
+/// <c>mail/{assignmentId}.sent</c> of an e-mail sent before those rows existed) sends nothing. A crash between acceptance and that write makes the next call send one duplicate, with the same
 /// Message-ID so mail clients can drop it. An unreachable server or a 4xx answer is retried with exponential backoff
 /// (<see cref="SmtpOptions.MaxAttempts"/>), then <see cref="MailDeliveryException"/> is thrown with nothing marked sent, for
 /// the activity's retry policy to try again: a request is delayed, never lost. SMTP sessions are kept open between e-mails
@@ -25,6 +27,7 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
 
     private readonly SmtpOptions _options = Checked(options.Value);
     private readonly SmtpConnections _connections = new(Checked(options.Value));
+    private readonly PartitionWrites _sent = new(store.MailSent);
 
     /// <summary>SMTP sessions this mailer opened: one serves many e-mails (<see cref="SmtpConnections"/>).</summary>
     public int SessionsOpened => _connections.Opened;
@@ -58,10 +61,10 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
         var rendered = ReviewMailRenderer.Render(mail);
         var assignment = mail.Assignment.ToString();
         var messageId = MessageIdOf(mail.Assignment, mail.Kind, mail.Sequence);
-        var marker = CotStore.MailSentPath(mail.Assignment, mail.Kind, mail.Sequence);
+        var key = CotStore.MailSentKey(mail.Assignment, mail.Kind, mail.Sequence);
 
         await store.EnsureCreatedAsync();
-        if (!neverSent && await store.Blob(marker).ExistsAsync(ct))
+        if (!neverSent && await SentBeforeAsync(mail, key, ct))
         {
             MailLog.AlreadySent(logger, assignment, messageId);
             return false;
@@ -69,10 +72,15 @@ public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, 
 
         var message = Compose(mail, rendered, messageId);
         var attempt = await DeliverAsync(message, assignment, ct);
-        await store.CreateJsonAsync(marker, new MailSentMarker(messageId, time.GetUtcNow()), ct);
+        // False when a row is there already (a run of this step that died after writing it): it records the same e-mail.
+        await _sent.AddAsync(new MailSentRow { PartitionKey = mail.Assignment.BatchId, RowKey = key, MessageId = messageId, SentAt = time.GetUtcNow() }, ct);
         MailLog.Sent(logger, assignment, messageId, attempt);
         return true;
     }
+
+    private async Task<bool> SentBeforeAsync(ReviewRequestMail mail, string key, CancellationToken ct) =>
+        (await store.MailSent.GetEntityIfExistsAsync<TableEntity>(mail.Assignment.BatchId, key, select: ["RowKey"], cancellationToken: ct)).HasValue
+        || await store.Blob(CotStore.MailSentPath(mail.Assignment, mail.Kind, mail.Sequence)).ExistsAsync(ct);
 
     private MimeMessage Compose(ReviewRequestMail mail, RenderedMail rendered, string messageId)
     {

@@ -6,11 +6,11 @@ using Microsoft.DurableTask.Client;
 namespace CotPipeline.Operations;
 
 /// <summary>What a purge deleted.</summary>
-public sealed record PurgeCounts(int Orchestrations, int Blobs, int Items, int CounterRows, int Reviews, int Assignments, int VerifiedItems);
+public sealed record PurgeCounts(int Orchestrations, int Blobs, int Items, int CounterRows, int Reviews, int Assignments, int VerifiedItems, int EmailsSent);
 
 /// <summary>
 /// Deletes everything stored for a batch whose items have all ended: the orchestration histories (items, StartBatch, CancelBatch),
-/// its blobs, its Items and VerifiedItems partitions, Reviews and Assignments rows, and last its Batches row. Everything is streamed
+/// its blobs, its Items, VerifiedItems and MailSent partitions, Reviews and Assignments rows, and last its Batches row. Everything is streamed
 /// page by page, never loaded whole. Each step deletes only what is still there, so a purge that stopped half-way is simply run again.
 /// </summary>
 public sealed class BatchPurger(CotStore store)
@@ -35,9 +35,11 @@ public sealed class BatchPurger(CotStore store)
         var assignments = await DeleteAssignmentsAsync(batchId, ct);
         var verified = await DeleteInTransactionsAsync(store.VerifiedItems, store.VerifiedItems.QueryAsync<TableEntity>(
             TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct), ct);
+        var emails = await DeleteInTransactionsAsync(store.MailSent, store.MailSent.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct), ct);
         await store.Batches.DeleteEntityAsync(BatchRow.Partition, batchId, ETag.All, ct);
         store.ForgetSettings(batchId);
-        return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments, verified);
+        return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments, verified, emails);
     }
 
     private async Task<int> PurgeOrchestrationsAsync(string batchId, DurableTaskClient client, CancellationToken ct)

@@ -43,6 +43,7 @@ public sealed class CotStore : IDisposable
         Workloads = new Workloads(OpenWork, Assignments, Workloads.ViewLifetime);
         VerifiedItems = tables.GetTableClient(tablePrefix + "VerifiedItems");
         ReviewRelay = tables.GetTableClient(tablePrefix + "ReviewRelay");
+        MailSent = tables.GetTableClient(tablePrefix + "MailSent");
         _ready = new Lazy<Task>(CreateAsync);
     }
 
@@ -59,6 +60,12 @@ public sealed class CotStore : IDisposable
     /// <summary>Stored reviews whose follow-up (event, assignment) may still be owed: PK "relay", RK assignment id (<see cref="Http.ReviewRelay"/>).</summary>
     public TableClient ReviewRelay { get; }
 
+    /// <summary>
+    /// A row per e-mail handed to the SMTP server (<see cref="Mail.ReviewMailer"/>): PK batch id, RK <see cref="MailSentKey"/>. One
+    /// partition per batch, so the rows of e-mails sent at the same moment share a transaction (<see cref="PartitionWrites"/>).
+    /// </summary>
+    public TableClient MailSent { get; }
+
     /// <summary>Each reviewer's open work.</summary>
     public Workloads Workloads { get; }
 
@@ -71,7 +78,7 @@ public sealed class CotStore : IDisposable
     private async Task CreateAsync()
     {
         await _container.CreateIfNotExistsAsync();
-        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems, OpenWork, ReviewRelay })
+        foreach (var table in new[] { Batches, Items, Reviews, Reviewers, Assignments, VerifiedItems, OpenWork, ReviewRelay, MailSent })
         {
             await table.CreateIfNotExistsAsync();
         }
@@ -93,7 +100,10 @@ public sealed class CotStore : IDisposable
     /// <summary>The record of a failed run the operator retried (its <c>final.json</c>, moved aside), n = 1, 2, …</summary>
     public static string RetryPath(string batchId, string itemId, int retry) => $"items/{batchId}/{itemId}/retries/{retry}.json";
 
-    /// <summary>Marker of a sent e-mail: <c>mail/{assignmentId}.sent</c> for the request, <c>….reminder-{n}.sent</c> and <c>….adjudication-{n}.sent</c> for the others.</summary>
+    /// <summary>
+    /// Marker blob of a sent e-mail, as written before the markers became rows of <see cref="MailSent"/> (still honoured, listed and
+    /// purged): <c>mail/{assignmentId}.sent</c> for the request, <c>….reminder-{n}.sent</c> and <c>….adjudication-{n}.sent</c> for the others.
+    /// </summary>
     public static string MailSentPath(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0) => kind switch
     {
         MailKind.Request => $"mail/{assignment}.sent",
@@ -103,6 +113,18 @@ public sealed class CotStore : IDisposable
 
     /// <summary>Prefix of the mail markers of one item's assignments (ids contain no '.', so no other item's share it).</summary>
     public static string MailPrefix(string batchId, string itemId) => $"mail/{batchId}.{itemId}.";
+
+    /// <summary>
+    /// The <see cref="MailSent"/> row key of an e-mail: its marker blob's name without <c>mail/</c> and <c>.sent</c>
+    /// (<c>{assignmentId}</c>, <c>{assignmentId}.reminder-{n}</c>, <c>{assignmentId}.adjudication-{n}</c>), read back by
+    /// <see cref="TryParseMailSentKey"/>. An item's rows are the keys starting <c>{batchId}.{itemId}.</c>.
+    /// </summary>
+    public static string MailSentKey(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0) =>
+        MailSentPath(assignment, kind, sequence)["mail/".Length..^".sent".Length];
+
+    /// <summary>Reads a key of <see cref="MailSentKey"/> back; false for any other key.</summary>
+    public static bool TryParseMailSentKey(string key, out AssignmentId assignment, out MailKind kind, out int sequence) =>
+        TryParseMailSentPath($"mail/{key}.sent", out assignment, out kind, out sequence);
 
     /// <summary>Reads a path of <see cref="MailSentPath"/> back; false for any other name.</summary>
     public static bool TryParseMailSentPath(string path, out AssignmentId assignment, out MailKind kind, out int sequence)

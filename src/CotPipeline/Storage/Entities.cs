@@ -162,3 +162,10 @@ public static class AssignmentStatus
     /// <summary>True for an assignment that no longer counts a review (one sent now is kept in the audit trail only).</summary>
     public static bool IsClosed(string status) => status is Closed or Reassigned;
 }
+
+/// <summary>MailSent: PK batch id, RK <see cref="CotStore.MailSentKey"/>. The e-mail was handed to the SMTP server as <see cref="MessageId"/>.</summary>
+public sealed class MailSentRow : Row
+{
+    public string MessageId { get; set; } = "";
+    public DateTimeOffset SentAt { get; set; }
+}

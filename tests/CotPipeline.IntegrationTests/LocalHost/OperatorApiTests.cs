@@ -413,6 +413,7 @@ public sealed partial class OperatorApiTests(LocalHostFixture host, ITestOutputH
             ("CotItems", TableClient.CreateQueryFilter($"PartitionKey eq {batchId}")),
             ("CotReviews", TableClient.CreateQueryFilter($"PartitionKey ge {batchId + ":"} and PartitionKey lt {batchId + ";"}")),
             ("CotAssignments", TableClient.CreateQueryFilter($"BatchId eq {batchId}")),
+            ("CotMailSent", TableClient.CreateQueryFilter($"PartitionKey eq {batchId}")),
             ("CotTestInstances", TableClient.CreateQueryFilter($"(PartitionKey ge {batchId + ":"} and PartitionKey lt {batchId + ";"}) or PartitionKey eq {"batch:" + batchId}")),
         };
         foreach (var (table, filter) in queries)

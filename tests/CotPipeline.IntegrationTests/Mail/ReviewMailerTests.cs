@@ -68,8 +68,33 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
         Assert.Equal([true, false, false], sent);
         var message = await OnlyMessageToAsync(request.ReviewerEmail);
         Assert.Equal(ReviewMailer.MessageIdOf(request.Assignment), message.MessageId);
-        var marker = await _store.ReadJsonAsync<MailSentMarker>(CotStore.MailSentPath(request.Assignment));
-        Assert.Equal(message.MessageId, marker?.MessageId);
+        var row = await SentRowAsync(request);
+        Assert.Equal(message.MessageId, row?.MessageId);
+        Assert.InRange(row!.SentAt, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow);
+        Assert.False(await _store.Blob(CotStore.MailSentPath(request.Assignment)).ExistsAsync());
+    }
+
+    [Fact]
+    public async Task SendAsync_SentBeforeTheMarkersWereRows_ItsMarkerBlobStillStopsASecondEmail()
+    {
+        var request = Request();
+        await _store.EnsureCreatedAsync();
+        await _store.CreateJsonAsync(CotStore.MailSentPath(request.Assignment),
+            new MailSentMarker(ReviewMailer.MessageIdOf(request.Assignment), DateTimeOffset.UtcNow.AddDays(-1)));
+
+        Assert.False(await Mailer().SendAsync(request));
+
+        Assert.Empty(await smtp.MessagesToAsync(request.ReviewerEmail));
+        Assert.Null(await SentRowAsync(request));
+        Assert.Contains(_logs.Messages, m => m.Contains("already sent", StringComparison.Ordinal));
+    }
+
+    /// <summary>The MailSent row of <paramref name="request"/>'s e-mail, or null.</summary>
+    private async Task<MailSentRow?> SentRowAsync(ReviewRequestMail request)
+    {
+        await _store.EnsureCreatedAsync();
+        var row = await _store.MailSent.GetEntityIfExistsAsync<MailSentRow>(request.Assignment.BatchId, CotStore.MailSentKey(request.Assignment));
+        return row.HasValue ? row.Value : null;
     }
 
     [Fact]
@@ -86,7 +111,7 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
 
         foreach (var request in requests)
         {
-            await OnlyMessageToAsync(request.ReviewerEmail);
+            Assert.Equal((await OnlyMessageToAsync(request.ReviewerEmail)).MessageId, (await SentRowAsync(request))?.MessageId);
         }
 
         Assert.InRange(mailer.SessionsOpened, 1, 8);
@@ -215,7 +240,7 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
 
         Assert.Contains("scheme \"javascript\"", e.Message);
         Assert.Empty(await smtp.MessagesToAsync(request.ReviewerEmail));
-        Assert.False(await _store.Blob(CotStore.MailSentPath(request.Assignment)).ExistsAsync());
+        Assert.Null(await SentRowAsync(request));
     }
 
     [Fact]
@@ -229,7 +254,7 @@ public sealed class ReviewMailerTests(Smtp4devFixture smtp, AzuriteFixture azuri
         Assert.Contains($"SMTP server 127.0.0.1:{closedPort} after 3 attempts", e.Message);
         Assert.Contains("nothing was marked sent", e.Message);
         Assert.Equal(2, _logs.Messages.Count(m => m.StartsWith("SMTP attempt", StringComparison.Ordinal)));
-        Assert.False(await _store.Blob(CotStore.MailSentPath(request.Assignment)).ExistsAsync());
+        Assert.Null(await SentRowAsync(request));
 
         Assert.True(await Mailer().SendAsync(request));
         Assert.False(await Mailer().SendAsync(request));

@@ -27,6 +27,31 @@ public sealed class MailSentPathTests
     }
 
     [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TryParseMailSentKey_EveryKindWritten_ReadsBackTheSameAndFallsInItsItemsKeyRange(MailKind kind, int sequence, int round)
+    {
+        var assignment = new AssignmentId("b-1", "q_7", round, "dr-chen");
+        var key = CotStore.MailSentKey(assignment, kind, sequence);
+
+        Assert.True(CotStore.TryParseMailSentKey(key, out var id, out var k, out var n));
+        Assert.Equal((assignment, kind, sequence), (id, k, n));
+        // The item API lists an item's rows by the key range [prefix, successor of prefix): q_7's, not q_70's.
+        var prefix = CotStore.MailPrefix("b-1", "q_7")["mail/".Length..];
+        Assert.StartsWith(prefix, key, StringComparison.Ordinal);
+        Assert.False(CotStore.MailSentKey(assignment with { ItemId = "q_70" }, kind, sequence).StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("b.q.1.r.reminder-x")]
+    [InlineData("b.q.1")]
+    [InlineData("")]
+    [InlineData("../b.q.1.r")]
+    public void TryParseMailSentKey_OtherKeys_False(string key)
+    {
+        Assert.False(CotStore.TryParseMailSentKey(key, out _, out _, out _));
+    }
+
+    [Theory]
     [InlineData("mail/b.q.1.r.sent.tmp")]
     [InlineData("mail/b.q.1.sent")]
     [InlineData("mail/b.q.1.r.reminder-x.sent")]
