@@ -68,7 +68,10 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             }
         }
 
-        await store.UpdateItemAsync(item, row =>
+        // Nobody else is open in the round, so the item's next wait ends at these reviewers' deadline: armed here rather than by an
+        // ArmDeadline step of its own, in the transaction of the item's change when there is one (a request fewer).
+        var deadline = input.ArmDeadline && assigned.Count > 0 ? ReviewDeadlines.Row(input.BatchId, input.ItemId, input.Round, input.Deadline) : null;
+        var changed = await store.UpdateItemAsync(item, row =>
         {
             if (input.Round < row.Round || input.Version < row.CurrentVersion)
             {
@@ -78,11 +81,9 @@ public sealed class AssignReviewers(CotStore store, TimeProvider clock)
             row.Round = input.Round;
             row.State = (assigned.Count > 0 || input.RoundHasReviewers ? ItemState.InReview : ItemState.AwaitingReviewer).Name();
             return true;
-        }, now);
-        if (input.ArmDeadline && assigned.Count > 0)
+        }, now, deadline);
+        if (deadline is not null && !changed)
         {
-            // Nobody else is open in the round, so the item's next wait ends at these reviewers' deadline: armed here rather than
-            // by an ArmDeadline step of its own.
             await ReviewDeadlines.ArmAsync(store, input.BatchId, input.ItemId, input.Round, input.Deadline);
         }
 

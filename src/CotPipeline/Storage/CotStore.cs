@@ -635,13 +635,16 @@ public sealed class CotStore : IDisposable
 
     /// <summary>
     /// <see cref="UpdateItemAsync(string, string, Func{ItemRow, bool}, DateTimeOffset, bool, CancellationToken)"/> starting from a row the
-    /// caller read (not in a final state): if it changed since, the write is refused by its ETag and the row is read again.
+    /// caller read (not in a final state): if it changed since, the write is refused by its ETag and the row is read again. With
+    /// <paramref name="alsoUpsert"/>, a row of the item's partition (not an item or counter row) written in the same transaction,
+    /// only when the change is.
     /// </summary>
-    public Task<bool> UpdateItemAsync(ItemRow read, Func<ItemRow, bool> change, DateTimeOffset now, CancellationToken ct = default) =>
-        UpdateItemAsync(read.PartitionKey, read.RowKey, read, change, now, finalizing: false, ct);
+    public Task<bool> UpdateItemAsync(ItemRow read, Func<ItemRow, bool> change, DateTimeOffset now, ITableEntity? alsoUpsert = null, CancellationToken ct = default) =>
+        UpdateItemAsync(read.PartitionKey, read.RowKey, read, change, now, finalizing: false, ct, alsoUpsert);
 
     private async Task<bool> UpdateItemAsync(
-        string batchId, string itemId, ItemRow? read, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing, CancellationToken ct)
+        string batchId, string itemId, ItemRow? read, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing, CancellationToken ct,
+        ITableEntity? alsoUpsert = null)
     {
         // The row as this process last wrote it, if it did: the write is conditional on its ETag, and the row is read again before
         // a change is refused on what the copy says (it may be out of date).
@@ -663,7 +666,7 @@ public sealed class CotStore : IDisposable
             }
 
             row.UpdatedAt = now;
-            if (await ItemCounters.CommitAsync(this, row, from, since, ct))
+            if (await ItemCounters.CommitAsync(this, row, from, since, ct, alsoUpsert))
             {
                 KeepRow(batchId, Items, row, now);
                 return true;

@@ -158,13 +158,13 @@ public static class ItemCounters
     /// rows that exist are kept: a missing idle row is skipped without a write, so that it is missing is always read. Writers of one
     /// shard in this process take turns (<see cref="CotStore.CounterShard"/>), so they start from each other's copies.
     /// </summary>
-    internal static async Task<bool> CommitAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
+    internal static async Task<bool> CommitAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct, ITableEntity? alsoUpsert = null)
     {
         var shard = store.CounterShard(row.PartitionKey, ShardOf(row.RowKey));
         await shard.WaitAsync(ct);
         try
         {
-            return await CommitInShardAsync(store, row, from, since, ct);
+            return await CommitInShardAsync(store, row, from, since, ct, alsoUpsert);
         }
         finally
         {
@@ -172,7 +172,7 @@ public static class ItemCounters
         }
     }
 
-    private static async Task<bool> CommitInShardAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct)
+    private static async Task<bool> CommitInShardAsync(CotStore store, ItemRow row, ItemState from, DateTimeOffset since, CancellationToken ct, ITableEntity? alsoUpsert)
     {
         var items = store.Items;
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, row, row.ETag) };
@@ -225,6 +225,12 @@ public static class ItemCounters
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, counter, counter.ETag));
                 written.Add((key, counter));
             }
+        }
+
+        if (alsoUpsert is not null)
+        {
+            // Last, so the counters' answers keep their places after the item's.
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, alsoUpsert));
         }
 
         try

@@ -20,14 +20,20 @@ public static class ReviewDeadlines
 
     /// <summary>Arms (or moves) the deadline of <paramref name="itemId"/>'s <paramref name="round"/>; idempotent.</summary>
     public static async Task ArmAsync(CotStore store, string batchId, string itemId, int round, DateTime due, CancellationToken ct = default) =>
-        await store.Items.UpsertEntityAsync(new DeadlineRow
-        {
-            PartitionKey = batchId,
-            RowKey = RowKey(itemId, round),
-            ItemId = itemId,
-            Round = round,
-            Due = DateTime.SpecifyKind(due, DateTimeKind.Utc),
-        }, TableUpdateMode.Replace, ct);
+        await store.Items.UpsertEntityAsync(Row(batchId, itemId, round, due), TableUpdateMode.Replace, ct);
+
+    /// <summary>
+    /// The row that arms the deadline: written by <see cref="ArmAsync"/>, or upserted in the transaction of an item change
+    /// (<see cref="CotStore.UpdateItemAsync(ItemRow, Func{ItemRow, bool}, DateTimeOffset, ITableEntity?, CancellationToken)"/>).
+    /// </summary>
+    public static DeadlineRow Row(string batchId, string itemId, int round, DateTime due) => new()
+    {
+        PartitionKey = batchId,
+        RowKey = RowKey(itemId, round),
+        ItemId = itemId,
+        Round = round,
+        Due = DateTime.SpecifyKind(due, DateTimeKind.Utc),
+    };
 
     /// <summary>The batch's deadlines due at <paramref name="now"/> (one range of its Items partition, armed rows only).</summary>
     public static IAsyncEnumerable<DeadlineRow> DueAsync(CotStore store, string batchId, DateTimeOffset now, CancellationToken ct = default) =>

@@ -67,6 +67,25 @@ public sealed class DeadlineWatchTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public async Task AssignReviewers_ArmDeadlineWhenTheItemsRowHasMovedOn_ArmedAllTheSameAndTheRowLeftAsItIs()
+    {
+        // The deadline goes in the transaction of the item's change; a copy of the step whose change is refused as stale (the row
+        // is at a later round) still arms it, by itself, as it did before the two were written together.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await s.Store.Items.UpdateEntityAsync(new TableEntity("b1", "q1") { [nameof(ItemRow.Round)] = 2 }, Azure.ETag.All);
+        var before = (await s.Store.GetRowAsync<ItemRow>(s.Store.Items, "b1", "q1"))!;
+
+        Assert.Equal(["r1"], await new AssignReviewers(s.Store, TimeProvider.System)
+            .RunAsync(new AssignReviewersInput("b1", "q1", 1, 1, 1, [], Future, false, ArmDeadline: true)));
+
+        var armed = Assert.Single(await ArmedAsync(s));
+        Assert.Equal(("q1", 1, Future), (armed.ItemId, armed.Round, armed.Due));
+        var after = (await s.Store.GetRowAsync<ItemRow>(s.Store.Items, "b1", "q1"))!;
+        Assert.Equal((before.Round, before.State, before.ETag), (after.Round, after.State, after.ETag));
+    }
+
+    [Fact]
     public async Task AssignReviewers_WithoutArmDeadline_ArmsNothing()
     {
         var s = await new StoreScenario(azurite).WithItemAsync();
