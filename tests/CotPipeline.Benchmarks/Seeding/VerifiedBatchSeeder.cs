@@ -12,7 +12,7 @@ namespace CotPipeline.Benchmarks.Seeding;
 /// <c>item.json</c>, every rationale version, each round's decision, two counted review rows per round; the Items rows (in
 /// review) and their counters. Then each item ends through <see cref="FinalizeItem"/>, the pipeline's own last step, which
 /// writes its state, <c>final.json</c> and its VerifiedItems row. About 30% of the items took a second round (on a regeneration
-/// or a reviewer's rewrite). Review blobs, candidates and mail markers are left out: nothing that is measured here reads them.
+/// or a reviewer's rewrite). Candidates, round choices and e-mail rows are left out: nothing that is measured here reads them.
 /// </summary>
 internal sealed class VerifiedBatchSeeder(CotStore store)
 {
