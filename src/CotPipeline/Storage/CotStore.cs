@@ -631,7 +631,7 @@ public sealed class CotStore : IDisposable
     /// </summary>
     public Task<bool> UpdateItemAsync(
         string batchId, string itemId, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing = false, CancellationToken ct = default) =>
-        UpdateItemAsync(batchId, itemId, null, change, now, finalizing, ct);
+        UpdateItemAsync(batchId, itemId, null, change, now, finalizing, alsoUpsert: null, ct);
 
     /// <summary>
     /// <see cref="UpdateItemAsync(string, string, Func{ItemRow, bool}, DateTimeOffset, bool, CancellationToken)"/> starting from a row the
@@ -640,11 +640,11 @@ public sealed class CotStore : IDisposable
     /// only when the change is.
     /// </summary>
     public Task<bool> UpdateItemAsync(ItemRow read, Func<ItemRow, bool> change, DateTimeOffset now, ITableEntity? alsoUpsert = null, CancellationToken ct = default) =>
-        UpdateItemAsync(read.PartitionKey, read.RowKey, read, change, now, finalizing: false, ct, alsoUpsert);
+        UpdateItemAsync(read.PartitionKey, read.RowKey, read, change, now, finalizing: false, alsoUpsert, ct);
 
     private async Task<bool> UpdateItemAsync(
-        string batchId, string itemId, ItemRow? read, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing, CancellationToken ct,
-        ITableEntity? alsoUpsert = null)
+        string batchId, string itemId, ItemRow? read, Func<ItemRow, bool> change, DateTimeOffset now, bool finalizing, ITableEntity? alsoUpsert,
+        CancellationToken ct)
     {
         // The row as this process last wrote it, if it did: the write is conditional on its ETag, and the row is read again before
         // a change is refused on what the copy says (it may be out of date).
@@ -666,7 +666,7 @@ public sealed class CotStore : IDisposable
             }
 
             row.UpdatedAt = now;
-            if (await ItemCounters.CommitAsync(this, row, from, since, ct, alsoUpsert))
+            if (await ItemCounters.CommitAsync(this, row, from, since, alsoUpsert, ct))
             {
                 KeepRow(batchId, Items, row, now);
                 return true;
