@@ -184,7 +184,7 @@ public sealed class ItemApi(CotStore store)
     private async Task<List<object>> EmailsAsync(string batchId, string itemId, CancellationToken ct)
     {
         var emails = new List<(string AssignmentId, MailKind Kind, int Sequence, MailSentMarker Marker)>();
-        var from = CotStore.MailPrefix(batchId, itemId)["mail/".Length..];
+        var from = CotStore.MailSentKeyPrefix(batchId, itemId);
         var rows = store.MailSent.QueryAsync<MailSentRow>(
             TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {from} and RowKey lt {ItemCounters.Successor(from)}"), cancellationToken: ct);
         await foreach (var row in rows)

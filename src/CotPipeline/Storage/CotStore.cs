@@ -122,6 +122,9 @@ public sealed class CotStore : IDisposable
     public static string MailSentKey(AssignmentId assignment, MailKind kind = MailKind.Request, int sequence = 0) =>
         MailSentPath(assignment, kind, sequence)["mail/".Length..^".sent".Length];
 
+    /// <summary>The start of the <see cref="MailSentKey"/>s of one item's e-mails (its rows are the keys from here to its successor).</summary>
+    public static string MailSentKeyPrefix(string batchId, string itemId) => MailPrefix(batchId, itemId)["mail/".Length..];
+
     /// <summary>Reads a key of <see cref="MailSentKey"/> back; false for any other key.</summary>
     public static bool TryParseMailSentKey(string key, out AssignmentId assignment, out MailKind kind, out int sequence) =>
         TryParseMailSentPath($"mail/{key}.sent", out assignment, out kind, out sequence);

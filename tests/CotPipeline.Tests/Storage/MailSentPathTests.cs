@@ -36,7 +36,7 @@ public sealed class MailSentPathTests
         Assert.True(CotStore.TryParseMailSentKey(key, out var id, out var k, out var n));
         Assert.Equal((assignment, kind, sequence), (id, k, n));
         // The item API lists an item's rows by the key range [prefix, successor of prefix): q_7's, not q_70's.
-        var prefix = CotStore.MailPrefix("b-1", "q_7")["mail/".Length..];
+        var prefix = CotStore.MailSentKeyPrefix("b-1", "q_7");
         Assert.StartsWith(prefix, key, StringComparison.Ordinal);
         Assert.False(CotStore.MailSentKey(assignment with { ItemId = "q_70" }, kind, sequence).StartsWith(prefix, StringComparison.Ordinal));
     }
