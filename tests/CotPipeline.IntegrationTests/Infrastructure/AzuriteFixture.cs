@@ -23,12 +23,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public string? Location { get; init; }
 
     /// <summary>
-    /// An Azurite that keeps its data on disk, in a folder of its own removed at the end, as the local host runs it. In memory,
-    /// Azurite keeps every queue message and blob write as an extent of its own, and its queue GC removes the extents of the
-    /// messages deleted in the last minute one by one, each removal re-indexing all the others: a host moving a few thousand
-    /// messages a minute finds Azurite frozen for about 5 s every minute (profiled). On disk, messages share 64 MB extent files.
-    /// </summary>
-    /// <summary>
     /// Blob, queue and table each in a node process of its own (Azurite's <c>blob/main.js</c>, <c>queue/main.js</c>,
     /// <c>table/main.js</c>), as Azure serves them from separate servers, instead of one process serving all three on its one
     /// thread. For the scenarios whose storage is the bottleneck, so that it is the system's requests that are measured and not
@@ -36,6 +30,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// </summary>
     public bool ServicePerProcess { get; init; }
 
+    /// <summary>
+    /// An Azurite that keeps its data on disk, in a folder of its own removed at the end, as the local host runs it. In memory,
+    /// Azurite keeps every queue message and blob write as an extent of its own, and its queue GC removes the extents of the
+    /// messages deleted in the last minute one by one, each removal re-indexing all the others: a host moving a few thousand
+    /// messages a minute finds Azurite frozen for about 5 s every minute (profiled). On disk, messages share 64 MB extent files.
+    /// </summary>
     public static AzuriteFixture OnDisk() => new() { Location = Path.Combine(Path.GetTempPath(), $"cot-azurite-{Guid.NewGuid():N}") };
 
     public string ConnectionString =>
