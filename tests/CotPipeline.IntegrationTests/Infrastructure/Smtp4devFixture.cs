@@ -14,6 +14,9 @@ public sealed partial class Smtp4devFixture : IAsyncLifetime
 {
     public const string Version = "3.15.0";
 
+    /// <summary>How long <see cref="MessagesToAsync"/> waits for e-mails that have not come.</summary>
+    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(30);
+
     private readonly CapturedOutput _output = new();
     private readonly string _appData = Path.Combine(Path.GetTempPath(), $"cot-smtp4dev-{Guid.NewGuid():N}");
     private Process? _process;
@@ -51,10 +54,11 @@ public sealed partial class Smtp4devFixture : IAsyncLifetime
     public string Output => _output.ToString();
 
     /// <summary>
-    /// Summaries of every message sent to <paramref name="recipient"/>, once at least <paramref name="atLeast"/> have come (or 10 s
-    /// passed) and 200 ms more for any that follow: smtp4dev stores a message a moment after it accepted it, and the mailer no
-    /// longer ends its session (which took that moment) after each e-mail.
+    /// Summaries of every message sent to <paramref name="recipient"/>, once at least <paramref name="atLeast"/> have come, and
+    /// 200 ms more for any that follow: smtp4dev stores a message a moment after it accepted it (on a queue of its own, which a
+    /// loaded machine can hold up for seconds), and the mailer no longer ends its session (which took that moment) after each e-mail.
     /// </summary>
+    /// <exception cref="TimeoutException">Fewer than <paramref name="atLeast"/> came within 30 s; the message quotes smtp4dev's log.</exception>
     public async Task<IReadOnlyList<MessageSummary>> MessagesToAsync(string recipient, int atLeast = 0)
     {
         var waited = Stopwatch.StartNew();
@@ -64,8 +68,16 @@ public sealed partial class Smtp4devFixture : IAsyncLifetime
             return messages;
         }
 
-        while (messages.Count < atLeast && waited.Elapsed < TimeSpan.FromSeconds(10))
+        while (messages.Count < atLeast)
         {
+            if (waited.Elapsed > StoreTimeout)
+            {
+                throw new TimeoutException(
+                    $"smtp4dev holds {messages.Count} e-mail(s) to {recipient} after {waited.Elapsed.TotalSeconds:0} s, not the {atLeast} expected. "
+                    + $"Its log lines naming the address:\n{LogLines(l => l.Contains(recipient, StringComparison.OrdinalIgnoreCase))}\n"
+                    + $"Its last lines:\n{LogLines(_ => true, last: 15)}");
+            }
+
             await Task.Delay(100);
             messages = await ReadMessagesToAsync(recipient);
         }
@@ -73,6 +85,9 @@ public sealed partial class Smtp4devFixture : IAsyncLifetime
         await Task.Delay(200);
         return await ReadMessagesToAsync(recipient);
     }
+
+    private string LogLines(Func<string, bool> which, int last = 40) =>
+        Output.Split('\n').Where(which).TakeLast(last).ToList() is { Count: > 0 } lines ? string.Join('\n', lines) : "(none)";
 
     private async Task<IReadOnlyList<MessageSummary>> ReadMessagesToAsync(string recipient)
     {

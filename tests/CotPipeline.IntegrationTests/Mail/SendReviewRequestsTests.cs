@@ -141,8 +141,9 @@ public sealed partial class SendReviewRequestsTests(Smtp4devFixture smtp, Azurit
 
         Assert.Equal(1, await step.RunAsync(Input(reviewers)));
 
-        Assert.Empty(await MailsToAsync(reviewers[0], 0));
+        // The step would have e-mailed reviewers[0] first: once reviewers[1]'s e-mail is stored, one to reviewers[0] would be too.
         Assert.Single(await MailsToAsync(reviewers[1], 1));
+        Assert.Empty(await MailsToAsync(reviewers[0], 0));
     }
 
     [Fact]
