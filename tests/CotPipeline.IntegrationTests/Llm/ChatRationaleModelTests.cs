@@ -206,7 +206,8 @@ public sealed class ChatRationaleModelTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<TimeoutException>(() => Model(timeout: "00:00:01").GenerateAsync(Request, CancellationToken.None));
 
         Assert.Contains("Llm:RequestTimeout", ex.Message, StringComparison.Ordinal);
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(5), $"took {Stopwatch.GetElapsedTime(started)}");
+        // Well before the server's 20 s answer, however loaded the machine: the call gave up, it did not wait it out.
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(15), $"took {Stopwatch.GetElapsedTime(started)}");
     }
 
     [Fact]
