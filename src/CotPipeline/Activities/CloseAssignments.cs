@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using CotPipeline.Models;
 using CotPipeline.Storage;
 
@@ -16,23 +14,9 @@ public sealed class CloseAssignments(CotStore store)
         foreach (var reviewerId in input.ReviewerIds)
         {
             var id = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId);
-            var row = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id.ToString());
-            if (row is null || row.Status != AssignmentStatus.Open)
-            {
-                continue;
-            }
-
-            // Uncounted first: a retry after a crash between the two finds the assignment still open and finishes it.
-            await store.Workloads.CloseAsync(id);
-            row.Status = AssignmentStatus.Reassigned;
-            try
-            {
-                await store.Assignments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                // The review arrived at this very moment: the submission marked it submitted; leave it so.
-            }
+            // Reassigned only while it is open: a review that arrived first has marked it submitted, and it stays so. Its open-work
+            // marker goes first, so a retry after a crash between the two finds it still open and finishes it.
+            await store.EndIfOpenAsync(id, await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id.ToString()), AssignmentStatus.Reassigned);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Constants;
 using CotPipeline.Models;
@@ -128,18 +127,7 @@ public sealed partial class ReviewRelay(CotStore store, ILogger<ReviewRelay> log
 
         await RaiseAsync(client, id, ct);
         // Marked only while it is still open: a round closed or a reassignment since the assignment was read keeps its status.
-        while (assignment is { Status: AssignmentStatus.Open })
-        {
-            try
-            {
-                await store.MarkSubmittedAsync(id, assignment, assignment.ETag == default ? ETag.All : assignment.ETag, ct);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                assignment = await store.GetRowAsync<AssignmentRow>(store.Assignments, id.ReviewerId, id.ToString(), ct);
-            }
-        }
+        await store.EndIfOpenAsync(id, assignment, AssignmentStatus.Submitted, ct);
     }
 
     /// <summary>Raises the item's event for the review of <paramref name="id"/>.</summary>

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using CotPipeline.Domain;
 using CotPipeline.Storage;
@@ -59,21 +58,11 @@ public sealed class ItemCanceller(CotStore store, TimeProvider clock)
         var closed = 0;
         await foreach (var assignment in store.Assignments.QueryAsync<AssignmentRow>(filter, cancellationToken: ct))
         {
-            // Uncounted first: a run again after a crash between the two finds the assignment still open and finishes it.
-            if (AssignmentId.TryParse(assignment.RowKey, out var id))
+            // Closed only while open: a review that arrives at this moment marks it submitted, and it stays so (kept in the audit
+            // trail). Its open-work marker goes first, so a run again after a crash between the two finds it still open and finishes it.
+            if (AssignmentId.TryParse(assignment.RowKey, out var id) && await store.EndIfOpenAsync(id, assignment, AssignmentStatus.Closed, ct))
             {
-                await store.Workloads.CloseAsync(id, ct);
-            }
-
-            assignment.Status = AssignmentStatus.Closed;
-            try
-            {
-                await store.Assignments.UpdateEntityAsync(assignment, assignment.ETag, TableUpdateMode.Replace, ct);
                 closed++;
-            }
-            catch (RequestFailedException e) when (e.Status == 412)
-            {
-                // A review arrived at this very moment and marked it submitted: it stays so (kept in the audit trail).
             }
         }
 

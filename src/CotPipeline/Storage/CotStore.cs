@@ -463,16 +463,37 @@ public sealed class CotStore : IDisposable
     /// between the two leaves the assignment open and the next try, or a recount, finishes it).
     /// </summary>
     public async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, CancellationToken ct = default) =>
-        await MarkSubmittedAsync(id, assignment, ETag.All, ct);
+        await EndAsync(id, assignment, AssignmentStatus.Submitted, ETag.All, ct);
 
     /// <summary>
-    /// <see cref="MarkSubmittedAsync(AssignmentId, AssignmentRow, CancellationToken)"/> only if the row is still as
-    /// <paramref name="ifMatch"/> says (412 otherwise).
+    /// Ends <paramref name="assignment"/> with <paramref name="status"/> (<see cref="AssignmentStatus"/>: submitted, reassigned or closed) if it is open, as
+    /// <see cref="MarkSubmittedAsync(AssignmentId, AssignmentRow, CancellationToken)"/> does, writing only if the row is still as
+    /// read. Another write in between (a review that marked it submitted, the link of its e-mail) makes it read the row again
+    /// and decide on what is stored: an assignment already ended keeps its status, and one still open is not left open
+    /// because something else changed its row. True when this call ended it.
     /// </summary>
-    public async Task MarkSubmittedAsync(AssignmentId id, AssignmentRow assignment, ETag ifMatch, CancellationToken ct)
+    public async Task<bool> EndIfOpenAsync(AssignmentId id, AssignmentRow? assignment, string status, CancellationToken ct = default)
+    {
+        while (assignment is { Status: AssignmentStatus.Open })
+        {
+            try
+            {
+                await EndAsync(id, assignment, status, assignment.ETag == default ? ETag.All : assignment.ETag, ct);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412)
+            {
+                assignment = await GetRowAsync<AssignmentRow>(Assignments, id.ReviewerId, id.ToString(), ct);
+            }
+        }
+
+        return false;
+    }
+
+    private async Task EndAsync(AssignmentId id, AssignmentRow assignment, string status, ETag ifMatch, CancellationToken ct)
     {
         await Workloads.CloseAsync(id, ct);
-        assignment.Status = AssignmentStatus.Submitted;
+        assignment.Status = status;
         // The status alone, whatever else the copy holds (a merge: on Azurite it changes the row in place).
         await Assignments.UpdateEntityAsync(new TableEntity(assignment.PartitionKey, assignment.RowKey) { [nameof(AssignmentRow.Status)] = assignment.Status },
             ifMatch, TableUpdateMode.Merge, ct);

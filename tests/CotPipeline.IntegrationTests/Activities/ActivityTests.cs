@@ -409,6 +409,40 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task EndIfOpen_RowChangedByTheLinkOfItsEmailSinceItWasRead_ReadAgainAndEnded()
+    {
+        // The close of a round (or a cancel) that read the row just before the e-mail step stored its link: it used to take that
+        // write's 412 for a review having come and leave the assignment open, so its link kept taking reviews that counted.
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1));
+        var id = new AssignmentId("b1", "q1", 1, "r1");
+        var read = (await AssignmentAsync(s, id))!;
+        await s.Store.Assignments.UpdateEntityAsync(new TableEntity(read.PartitionKey, read.RowKey) { [nameof(AssignmentRow.LinkId)] = "link-1" }, read.ETag);
+
+        Assert.True(await s.Store.EndIfOpenAsync(id, read, AssignmentStatus.Reassigned));
+
+        var stored = (await AssignmentAsync(s, id))!;
+        Assert.Equal((AssignmentStatus.Reassigned, "link-1"), (stored.Status, stored.LinkId));
+        Assert.Equal(0, await s.Store.Workloads.OpenCountAsync("r1"));
+    }
+
+    [Fact]
+    public async Task EndIfOpen_ReviewMarkedItSubmittedSinceItWasRead_StaysSubmitted()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1));
+        var id = new AssignmentId("b1", "q1", 1, "r1");
+        var read = (await AssignmentAsync(s, id))!;
+        await s.Store.MarkSubmittedAsync(id, (await AssignmentAsync(s, id))!);
+
+        Assert.False(await s.Store.EndIfOpenAsync(id, read, AssignmentStatus.Reassigned));
+
+        Assert.Equal(AssignmentStatus.Submitted, (await AssignmentAsync(s, id))!.Status);
+    }
+
+    [Fact]
     public async Task AssignReviewers_FallbackDepartments_TriedInOrderBeforeOthersEvenWithMoreOpenWork()
     {
         var s = await new StoreScenario(azurite) { Settings = Routed(anyDepartmentLast: true, "internal-medicine", "emergency") }.WithItemAsync();
