@@ -16,7 +16,8 @@ public sealed class CloseAssignments(CotStore store)
             var id = new AssignmentId(input.BatchId, input.ItemId, input.Round, reviewerId);
             // Reassigned only while it is open: a review that arrived first has marked it submitted, and it stays so. Its open-work
             // marker goes first, so a retry after a crash between the two finds it still open and finishes it.
-            await store.EndIfOpenAsync(id, await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id.ToString()), AssignmentStatus.Reassigned);
+            var row = await store.GetRowAsync<AssignmentRow>(store.Assignments, reviewerId, id.ToString());
+            await store.EndIfOpenAsync(id, row, AssignmentStatus.Reassigned);
         }
     }
 }

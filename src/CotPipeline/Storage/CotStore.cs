@@ -466,11 +466,11 @@ public sealed class CotStore : IDisposable
         await EndAsync(id, assignment, AssignmentStatus.Submitted, ETag.All, ct);
 
     /// <summary>
-    /// Ends <paramref name="assignment"/> with <paramref name="status"/> (<see cref="AssignmentStatus"/>: submitted, reassigned or closed) if it is open, as
-    /// <see cref="MarkSubmittedAsync(AssignmentId, AssignmentRow, CancellationToken)"/> does, writing only if the row is still as
-    /// read. Another write in between (a review that marked it submitted, the link of its e-mail) makes it read the row again
-    /// and decide on what is stored: an assignment already ended keeps its status, and one still open is not left open
-    /// because something else changed its row. True when this call ended it.
+    /// Ends <paramref name="assignment"/> with <paramref name="status"/> (<see cref="AssignmentStatus"/>: submitted, reassigned
+    /// or closed) if it is open, as <see cref="MarkSubmittedAsync(AssignmentId, AssignmentRow, CancellationToken)"/> does,
+    /// writing only if the row is still as read. Another write in between (a review that marked it submitted, the link of its
+    /// e-mail) makes it read the row again and decide on what is stored: an assignment already ended keeps its status, and one
+    /// still open is not left open because something else changed its row. True when this call ended it.
     /// </summary>
     public async Task<bool> EndIfOpenAsync(AssignmentId id, AssignmentRow? assignment, string status, CancellationToken ct = default)
     {
