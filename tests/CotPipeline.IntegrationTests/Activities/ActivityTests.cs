@@ -408,16 +408,22 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
         Assert.Equal(["other"], replacement);
     }
 
+    /// <summary>Reviewer r1 assigned to item q1 in round 1, and the assignment's row as read then.</summary>
+    private async Task<(StoreScenario S, AssignmentId Id, AssignmentRow Read)> AssignedAndReadAsync()
+    {
+        var s = await new StoreScenario(azurite).WithItemAsync();
+        await s.WithReviewerAsync("r1");
+        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1));
+        var id = new AssignmentId("b1", "q1", 1, "r1");
+        return (s, id, (await AssignmentAsync(s, id))!);
+    }
+
     [Fact]
     public async Task EndIfOpen_RowChangedByTheLinkOfItsEmailSinceItWasRead_ReadAgainAndEnded()
     {
         // The close of a round (or a cancel) that read the row just before the e-mail step stored its link: it used to take that
         // write's 412 for a review having come and leave the assignment open, so its link kept taking reviews that counted.
-        var s = await new StoreScenario(azurite).WithItemAsync();
-        await s.WithReviewerAsync("r1");
-        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1));
-        var id = new AssignmentId("b1", "q1", 1, "r1");
-        var read = (await AssignmentAsync(s, id))!;
+        var (s, id, read) = await AssignedAndReadAsync();
         await s.Store.Assignments.UpdateEntityAsync(new TableEntity(read.PartitionKey, read.RowKey) { [nameof(AssignmentRow.LinkId)] = "link-1" }, read.ETag);
 
         Assert.True(await s.Store.EndIfOpenAsync(id, read, AssignmentStatus.Reassigned));
@@ -430,11 +436,7 @@ public sealed class ActivityTests(AzuriteFixture azurite) : IClassFixture<Azurit
     [Fact]
     public async Task EndIfOpen_ReviewMarkedItSubmittedSinceItWasRead_StaysSubmitted()
     {
-        var s = await new StoreScenario(azurite).WithItemAsync();
-        await s.WithReviewerAsync("r1");
-        await new AssignReviewers(s.Store, TimeProvider.System).RunAsync(Assign(1));
-        var id = new AssignmentId("b1", "q1", 1, "r1");
-        var read = (await AssignmentAsync(s, id))!;
+        var (s, id, read) = await AssignedAndReadAsync();
         await s.Store.MarkSubmittedAsync(id, (await AssignmentAsync(s, id))!);
 
         Assert.False(await s.Store.EndIfOpenAsync(id, read, AssignmentStatus.Reassigned));
