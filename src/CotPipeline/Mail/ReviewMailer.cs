@@ -16,10 +16,10 @@ namespace CotPipeline.Mail;
 /// assignment; after the SMTP server accepts it, its row is added to <see cref="CotStore.MailSent"/> (e-mails sent at the same
 /// moment share one transaction: <see cref="PartitionWrites"/>), and a call that finds that row (or the marker blob
 /// <c>mail/{assignmentId}.sent</c> of an e-mail sent before those rows existed) sends nothing. A crash between acceptance and
-/// that write makes the next call send one duplicate, with the same Message-ID so mail clients can drop it. An unreachable server or a 4xx answer is retried with exponential backoff
-/// (<see cref="SmtpOptions.MaxAttempts"/>), then <see cref="MailDeliveryException"/> is thrown with nothing marked sent, for
-/// the activity's retry policy to try again: a request is delayed, never lost. SMTP sessions are kept open between e-mails
-/// (<see cref="SmtpConnections"/>).
+/// that write makes the next call send one duplicate, with the same Message-ID so mail clients can drop it. An unreachable
+/// server or a 4xx answer is retried with exponential backoff (<see cref="SmtpOptions.MaxAttempts"/>), then
+/// <see cref="MailDeliveryException"/> is thrown with nothing marked sent, for the activity's retry policy to try again: a
+/// request is delayed, never lost. SMTP sessions are kept open between e-mails (<see cref="SmtpConnections"/>).
 /// </summary>
 public sealed class ReviewMailer(CotStore store, IOptions<SmtpOptions> options, TimeProvider time, ILogger<ReviewMailer> logger) : IAsyncDisposable
 {

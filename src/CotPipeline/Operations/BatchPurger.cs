@@ -33,10 +33,8 @@ public sealed class BatchPurger(CotStore store)
         // row now and writes nothing; one that wrote just before is swept up by the passes that follow.
         var (items, counters) = await DeleteItemsPartitionAsync(batchId, ct);
         var assignments = await DeleteAssignmentsAsync(batchId, ct);
-        var verified = await DeleteInTransactionsAsync(store.VerifiedItems, store.VerifiedItems.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct), ct);
-        var emails = await DeleteInTransactionsAsync(store.MailSent, store.MailSent.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct), ct);
+        var verified = await DeleteInTransactionsAsync(store.VerifiedItems, KeysOfPartition(store.VerifiedItems, batchId, ct), ct);
+        var emails = await DeleteInTransactionsAsync(store.MailSent, KeysOfPartition(store.MailSent, batchId, ct), ct);
         await store.Batches.DeleteEntityAsync(BatchRow.Partition, batchId, ETag.All, ct);
         store.ForgetSettings(batchId);
         return new PurgeCounts(orchestrations, blobs, items, counters, reviews, assignments, verified, emails);
@@ -144,8 +142,7 @@ public sealed class BatchPurger(CotStore store)
     private async Task<(int Items, int Counters)> DeleteItemsPartitionAsync(string batchId, CancellationToken ct)
     {
         var items = 0;
-        var rows = store.Items.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {batchId}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct);
-        var deleted = await DeleteInTransactionsAsync(store.Items, CountAsync(rows), ct);
+        var deleted = await DeleteInTransactionsAsync(store.Items, CountAsync(KeysOfPartition(store.Items, batchId, ct)), ct);
         return (items, deleted - items);
 
         async IAsyncEnumerable<TableEntity> CountAsync(IAsyncEnumerable<TableEntity> source)
@@ -161,6 +158,10 @@ public sealed class BatchPurger(CotStore store)
             }
         }
     }
+
+    /// <summary>The keys of every row of one partition of <paramref name="table"/>, streamed page by page.</summary>
+    private static IAsyncEnumerable<TableEntity> KeysOfPartition(TableClient table, string partition, CancellationToken ct) =>
+        table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct);
 
     /// <summary>Deletes streamed rows in entity-group transactions: up to 100 rows of one partition at a time.</summary>
     private static async Task<int> DeleteInTransactionsAsync(TableClient table, IAsyncEnumerable<TableEntity> rows, CancellationToken ct)

@@ -153,8 +153,9 @@ public static class ItemCounters
     /// Writes <paramref name="row"/> (changed from <paramref name="from"/>, last changed <paramref name="since"/>) and its counters (and
     /// <paramref name="alsoUpsert"/>, another row of its partition, if given) in one transaction, starting from the counter rows as
     /// this process last read or wrote them where <paramref name="store"/> keeps them (<see cref="CotStore.KeptEntity"/>); false when
-    /// another writer changed one of the rows first (read again and retry). On success <paramref name="row"/> carries its new ETag. Every counter write is conditional on the ETag it started from, so a copy
-    /// out of date (another process, a purge) only makes the transaction fail, and its rows are then forgotten and read again. Only
+    /// another writer changed one of the rows first (read again and retry). On success <paramref name="row"/> carries its new ETag.
+    /// Every counter write is conditional on the ETag it started from, so a copy out of date (another process, a purge) only makes
+    /// the transaction fail, and its rows are then forgotten and read again. Only
     /// rows that exist are kept: a missing idle row is skipped without a write, so that it is missing is always read. Writers of one
     /// shard in this process take turns (<see cref="CotStore.CounterShard"/>), so they start from each other's copies.
     /// </summary>
